@@ -1,0 +1,48 @@
+"""The gateway's exception tree.
+
+Every exception carries a stable ``code`` (documented, safe to match on) and says
+whether retrying the same operation could succeed (``retryable``)::
+
+    GatewayError
+    ├── InputError            the caller's input cannot be used (terminal)
+    │   ├── UnreadableInput   a file or stream cannot be read          input.unreadable
+    │   └── NotX12            the bytes are not an X12 interchange     x12.not_x12
+    └── SpecError             an X12 spec (map) file is missing/invalid spec.invalid
+
+Validation problems inside an interchange are *not* exceptions: they are
+findings (see ``gateway.formats.x12.findings``) that end up in acknowledgements.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base class. ``code`` is stable; ``retryable`` tells callers whether to retry."""
+
+    code = "gateway.error"
+    retryable = False
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(GatewayError):
+    code = "input.invalid"
+
+
+class UnreadableInput(InputError):
+    code = "input.unreadable"
+
+
+class NotX12(InputError):
+    code = "x12.not_x12"
+
+
+class SpecError(GatewayError):
+    code = "spec.invalid"

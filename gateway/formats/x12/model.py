@@ -1,0 +1,180 @@
+"""Typed model of an X12 transaction set spec, as read from a pyx12 map.
+
+The model is plain data: loops hold segments and loops, segments hold simple and
+composite elements. ``maps.py`` builds it from XML, ``overlay.py`` derives
+partner variants from it, and ``structure.py``/``regexes.py`` compile it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+UNBOUNDED = None  # max_use / repeat value for ">1"
+
+
+@dataclass(frozen=True, slots=True)
+class DataElement:
+    """An entry of the data element dictionary (dataele.xml)."""
+
+    num: str
+    type: str  # AN, ID, N0..N9, R, DT, TM, B
+    min_len: int
+    max_len: int
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SyntaxRule:
+    """A relational condition between elements of one segment (or composite).
+
+    kind: P paired, R required (at least one), E exclusion (at most one),
+    C conditional (first present -> all others), L list (first present -> one other).
+    positions: 1-based element (or component) positions.
+    """
+
+    kind: str
+    positions: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "SyntaxRule":
+        text = text.strip()
+        digits = text[1:]
+        if text[:1] not in "PRECL" or not digits.isdigit() or len(digits) % 2 or len(digits) < 4:
+            raise ValueError(f"invalid syntax rule {text!r}")
+        return cls(text[0], tuple(int(digits[i : i + 2]) for i in range(0, len(digits), 2)))
+
+    def __str__(self) -> str:
+        return self.kind + "".join(f"{p:02d}" for p in self.positions)
+
+
+@dataclass(slots=True)
+class ElementDef:
+    ref: str  # e.g. BEG03 or PO107-01
+    seq: int
+    data_ele: DataElement
+    usage: str  # R, S, N
+    name: str = ""
+    codes: tuple[str, ...] = ()  # empty: any value of the right type
+    external: str | None = None  # name of an external code set (codes.xml)
+    regex: str | None = None
+    repeat: int = 1
+
+    @property
+    def is_composite(self) -> bool:
+        return False
+
+
+@dataclass(slots=True)
+class CompositeDef:
+    ref: str
+    seq: int
+    data_ele: str
+    usage: str
+    name: str = ""
+    components: list[ElementDef] = field(default_factory=list)
+    syntax: list[SyntaxRule] = field(default_factory=list)
+    repeat: int = 1
+
+    @property
+    def is_composite(self) -> bool:
+        return True
+
+
+Element = Union[ElementDef, CompositeDef]
+
+
+@dataclass(slots=True)
+class SegmentDef:
+    id: str
+    name: str
+    usage: str
+    pos: int
+    max_use: int | None
+    elements: list[Element] = field(default_factory=list)
+    syntax: list[SyntaxRule] = field(default_factory=list)
+    path: str = ""  # /ST_LOOP/HEADER/BEG, filled by the loader
+
+    @property
+    def is_loop(self) -> bool:
+        return False
+
+    def qualifier(self) -> tuple[int, int | None, frozenset[str]] | None:
+        """The element that tells same-id segments apart (pyx12's rule).
+
+        Returns (element position, component position or None, codes) or None.
+        """
+        els = self.elements
+        c0 = els[0] if els else None
+        if isinstance(c0, ElementDef) and c0.data_ele.type == "ID" and c0.usage == "R" and c0.codes:
+            return (1, None, frozenset(c0.codes))
+        c1 = els[1] if len(els) > 1 else None
+        if self.id == "ENT" and isinstance(c1, ElementDef) and c1.data_ele.type == "ID" and c1.codes:
+            return (2, None, frozenset(c1.codes))
+        if isinstance(c0, CompositeDef) and c0.components:
+            first = c0.components[0]
+            if first.codes and (first.data_ele.type == "ID" or (self.id == "CTX" and first.data_ele.type == "AN")):
+                return (1, 1, frozenset(first.codes))
+        c2 = els[2] if len(els) > 2 else None
+        if self.id == "HL" and isinstance(c2, ElementDef) and c2.codes:
+            return (3, None, frozenset(c2.codes))
+        return None
+
+
+@dataclass(slots=True)
+class LoopDef:
+    id: str
+    name: str
+    usage: str
+    pos: int
+    repeat: int | None
+    type: str = ""  # explicit, implicit, wrapper
+    children: list[Union["LoopDef", SegmentDef]] = field(default_factory=list)
+    path: str = ""
+
+    @property
+    def is_loop(self) -> bool:
+        return True
+
+    def first_segment(self) -> SegmentDef | None:
+        for child in self.children:
+            if isinstance(child, SegmentDef):
+                return child
+            return child.first_segment()
+        return None
+
+    def walk(self):
+        """Yield every descendant node, depth first, in document order."""
+        for child in self.children:
+            yield child
+            if isinstance(child, LoopDef):
+                yield from child.walk()
+
+    def find(self, xid: str) -> Union["LoopDef", SegmentDef, None]:
+        for node in self.walk():
+            if node.id == xid:
+                return node
+        return None
+
+    def segment(self, xid: str) -> SegmentDef | None:
+        """The first segment definition with this id (document order)."""
+        for node in self.walk():
+            if isinstance(node, SegmentDef) and node.id == xid:
+                return node
+        return None
+
+
+@dataclass(slots=True)
+class TransactionSpec:
+    """One transaction set map: the ST loop and what identifies it."""
+
+    set_id: str  # 850
+    name: str
+    st_loop: LoopDef  # the ST_LOOP node: ST ... SE
+    source: str = ""  # file the map was read from
+    icvn: str = ""  # ISA12 the map was registered under
+    vriic: str = ""  # GS08
+    fic: str = ""  # GS01
+
+    def segment_ids(self) -> frozenset[str]:
+        return frozenset(n.id for n in self.st_loop.walk() if isinstance(n, SegmentDef))
