@@ -77,7 +77,6 @@ _CATALOGUE = [
     Code("st.implementation_convention", "transaction", "6", "I6", "implementation convention reference (ST03) not supported"),
     # segment (AK304 / IK304)
     Code("segment.unrecognized", "segment", "1", None, "unrecognized segment ID"),
-    Code("segment.unexpected", "segment", "2", None, "unexpected segment"),
     Code("segment.mandatory_missing", "segment", "3", None, "mandatory segment missing"),
     Code("loop.mandatory_missing", "segment", "3", None, "mandatory loop missing"),
     Code("loop.max_exceeded", "segment", "4", None, "loop occurs over maximum times"),

@@ -126,7 +126,7 @@ class Machine:
                     continue
                 if isinstance(child, SegmentDef):
                     qual = child.qualifier()
-                    if child is kids[0]:
+                    if child is kids[0] and not _wrapper(loop):
                         # The loop's own first segment: a new iteration of this loop.
                         offer(child.id, self._make(state, child, popped + [loop], [loop], missing, qual))
                     else:
@@ -134,8 +134,10 @@ class Machine:
                     if child.usage == "R" and id(child) not in seen and child.pos != current.pos:
                         missing.append(child)
                 else:
-                    for tag, pushes, seg, qual in self._entries(child):
-                        offer(tag, self._make(state, seg, popped, pushes, missing, qual))
+                    again = bool(popped) and popped[-1] is child
+                    if not (again and _wrapper(child)):  # a table (wrapper) is never entered twice
+                        for tag, pushes, seg, qual, skipped in self._entries(child):
+                            offer(tag, self._make(state, seg, popped, pushes, missing + skipped, qual))
                     self._loop_missing(child, seen, missing)
             if loop is self.root:
                 break
@@ -144,33 +146,58 @@ class Machine:
             loop = self.parent[id(loop)]
         return {tag: (ts[0] if len(ts) == 1 and ts[0].qualifier is None else Candidates(ts)) for tag, ts in found.items()}
 
-    def _entries(self, loop: LoopDef) -> list[tuple[str, list[LoopDef], SegmentDef, tuple | None]]:
-        """Ways into ``loop`` (through nested wrapper loops too), in walk order."""
+    def _entries(self, loop: LoopDef) -> list[tuple[str, list[LoopDef], SegmentDef, tuple | None, list]]:
+        """Ways into ``loop``, in walk order: (segment ID, loops opened, target, qualifier, skipped mandatory nodes).
+
+        A real loop is entered by its first segment only. A wrapper (the heading,
+        detail and summary tables) is entered by any of its children; mandatory
+        children passed over on the way in are missing.
+        """
         kids = _ordered(loop)
         if not kids:
             return []
         first = kids[0]
-        if isinstance(first, SegmentDef):
-            return [(first.id, [loop], first, first.qualifier())]
+        if not _wrapper(loop):
+            if isinstance(first, SegmentDef):
+                return [(first.id, [loop], first, first.qualifier(), [])]
+            out = []
+            for child in kids:
+                if isinstance(child, LoopDef):
+                    for tag, pushes, seg, qual, skipped in self._entries(child):
+                        out.append((tag, [loop] + pushes, seg, qual, skipped))
+            return out
         out = []
+        skipped: list = []
         for child in kids:
-            if isinstance(child, LoopDef):
-                for tag, pushes, seg, qual in self._entries(child):
-                    out.append((tag, [loop] + pushes, seg, qual))
+            if isinstance(child, SegmentDef):
+                out.append((child.id, [loop], child, child.qualifier(), list(skipped)))
+                if child.usage == "R":
+                    skipped.append(child)
+            else:
+                for tag, pushes, seg, qual, inner in self._entries(child):
+                    out.append((tag, [loop] + pushes, seg, qual, skipped + inner))
+                self._loop_missing(child, set(), skipped)
         return out
 
     def _loop_missing(self, loop: LoopDef, seen: set[int], missing: list) -> None:
-        """pyx12 reports a mandatory loop as missing when the walk passes it unentered."""
+        """A mandatory loop passed over unentered is missing (for a wrapper: its mandatory content)."""
         kids = _ordered(loop)
-        if not kids:
+        if not kids or id(loop) in seen or loop.usage != "R":
+            return
+        if _wrapper(loop):
+            for child in kids:
+                if isinstance(child, SegmentDef):
+                    if child.usage == "R":
+                        missing.append(child)
+                else:
+                    self._loop_missing(child, seen, missing)
             return
         if isinstance(kids[0], LoopDef):
             for child in kids:
                 if isinstance(child, LoopDef):
                     self._loop_missing(child, seen, missing)
             return
-        if loop.usage == "R" and id(loop) not in seen:
-            missing.append(loop)
+        missing.append(loop)
 
     def _make(self, state: int, target: SegmentDef, pops: list[LoopDef], pushes: list[LoopDef], missing: list, qual) -> Transition:
         index = self._index[id(target)]
@@ -193,6 +220,10 @@ class Machine:
             qualifier=qual,
             hl=target.id == "HL",
         )
+
+
+def _wrapper(loop: LoopDef) -> bool:
+    return loop.type == "wrapper"
 
 
 def _ordered(loop: LoopDef) -> list:

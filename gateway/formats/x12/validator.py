@@ -32,11 +32,13 @@ BIG = 1 << 62
 _ISA_CODES = {
     1: {"00", "03"},
     3: {"00", "01"},
+    7: set(),  # filled below: same list as ISA05
     5: {"01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20",
         "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "AM", "NR", "SA", "SN", "ZZ"},
     14: {"0", "1"},
     15: {"P", "T", "I"},
 }
+_ISA_CODES[7] = _ISA_CODES[5]
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -401,6 +403,8 @@ class _Run:
             bad("gs.version_unsupported", 8, f"GS08 version {v[8]!r} is invalid")
         elif not any(e.vriic[:6] == v[8][:6] for e in self.v.library.entries):
             bad("gs.version_unsupported", 8, f"version {v[8]} is not supported")
+        elif v[1] and not any(e.fic == v[1] and e.vriic[:6] == v[8][:6] for e in self.v.library.entries):
+            bad("gs.functional_id_unsupported", 1, f"functional group {v[1]!r} is not supported in version {v[8]}")
         self.group = g
         self.st_numbers = set()
 
@@ -481,9 +485,9 @@ class _Run:
         tx = self.tx
         r = tx.result
         r.segment_count = tx.count
+        end = self._pos(batch, i, set_position=tx.count) if batch is not None else Position(segment_number=self.segno)
         if missing:
-            r.findings.append(Finding("se.missing", f"transaction set {r.set_id} {r.control_number} has no SE trailer", "SE", None,
-                                      self._pos(batch, i) if batch is not None else Position(segment_number=self.segno)))
+            r.findings.append(Finding("se.missing", f"transaction set {r.set_id} {r.control_number} has no SE trailer", "SE", None, end))
         elif se is not None:
             pos = self._pos(batch, i, set_position=tx.count)
             n = se[1] if len(se) > 1 else ""
@@ -494,7 +498,7 @@ class _Run:
                 r.findings.append(Finding("se.control_mismatch", f"SE02 {c!r} does not match ST02 {r.control_number!r}", "SE", "SE02", _el(pos, 2), value=c))
         if tx.compiled is not None and tx.hl_last is not None and tx.hl_child.get(tx.hl_last) == "1":
             r.findings.append(Finding("hl.child_code", f"HL {tx.hl_last} says it has subordinate levels (HL04=1) but none follow", "HL", "HL04",
-                                      Position(segment_number=self.segno), loop=None))
+                                      end, loop=None))
         if any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
             r.findings.append(Finding("transaction.segment_errors", "one or more segments in error", None, None, Position(offset=r.offset, segment_number=r.segment_number)))
         if tx.keep is not None:

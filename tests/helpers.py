@@ -1,0 +1,16 @@
+"""Paths and small helpers shared by the tests (importable as ``helpers``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "x12"
+SHARED = Path(os.environ.get("GATEWAY_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+ORACLE_MAPS = SHARED / "oracle" / "pyx12-maps"
+
+
+def sample_files() -> list[Path]:
+    return sorted(SAMPLES.glob("*.x12"))
