@@ -31,16 +31,19 @@ def test_invalid_file_reports_its_code(path: Path):
     outcome = Engine().validate_file(path)
     report = outcome.report
     assert report is not None
-    codes = {f.code for _, _, f in report.envelope_findings()} | {f.code for t in report.transactions() for f in t.findings}
-    assert expected_code(path) in codes, sorted(codes)
-    assert not report.ok
+    findings = [f for _, _, f in report.envelope_findings()] + [f for t in report.transactions() for f in t.findings]
+    mine = [f for f in findings if f.code == expected_code(path)]
+    assert mine, sorted({f.code for f in findings})
+    if all(f.severity == "warning" for f in mine):
+        assert any(t.status == "accepted_with_errors" for t in report.transactions())
+    else:
+        assert not report.ok
 
 
 def test_invalid_corpus_covers_most_of_the_catalogue():
     covered = {expected_code(p) for p in FILES}
     # Codes reached only through partner overlays or map features our bundled specs do not use.
     overlay_only = {"segment.not_used", "loop.not_used", "element.not_used", "element.pattern_mismatch",
-                    "transaction.segment_errors", "element.too_many_components", "st.implementation_convention",
-                    "x12.not_x12", "segment.element_errors", "element.invalid_code"}
+                    "transaction.segment_errors", "element.too_many_components", "x12.not_x12", "element.invalid_code"}
     missing = sorted(set(CODES) - covered - overlay_only)
     assert not missing, missing

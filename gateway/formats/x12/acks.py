@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from .delimiters import Delimiters
+from .elements import valid_date, valid_time
+from .envelope import ISA_CODES
 from .findings import CODES, Finding
 from .results import ACCEPTED, ACCEPTED_WITH_ERRORS, GroupResult, InterchangeResult, Report, TransactionResult
-from .writer import EnvelopeWriter, clean
+from .writer import EnvelopeWriter
 
 ACK_SETS = frozenset({"997", "999"})
 X231 = "005010X231A1"
@@ -54,6 +56,24 @@ def ta1_note(ix: InterchangeResult) -> str:
     return "000"
 
 
+def echo(value: str | None, lo: int, hi: int, *, digits: bool = False, fill: str = "0", d: Delimiters | None = None) -> str:
+    """A received value made fit to send back: printable ASCII only, within its length.
+
+    Echoed fields (AK1, AK2, AK404, TA1, addressing) must be valid X12 even when
+    what we received was not: other characters are dropped, never passed on.
+    """
+    banned = "^`" + ("".join(c for c in (d.element, d.component, d.segment, d.repetition) if c) if d else "*:~>|")
+    text = "".join(ch for ch in (value or "") if (ch.isdigit() if digits else (" " <= ch <= "~" and ch not in banned)))
+    text = text.strip()[:hi]
+    if len(text) < lo:
+        text = text.rjust(lo, fill) if digits else text.ljust(lo, fill)
+    return text
+
+
+def _qualifier(value: str) -> str:
+    return value if value in ISA_CODES[5] else "ZZ"
+
+
 def needs_ta1(ix: InterchangeResult) -> bool:
     return ix.ack_requested or bool(ix.findings)
 
@@ -68,12 +88,13 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers) -> str:
         return ""
     w = EnvelopeWriter(d, now=numbers.now)
     version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isdigit() else "00401"
-    w.interchange((ix.receiver_qualifier or "ZZ", ix.receiver_id.strip() or "UNKNOWN"), (ix.sender_qualifier or "ZZ", ix.sender_id.strip() or "UNKNOWN"),
+    w.interchange((_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d)),
+                  (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
                   numbers.take("interchange"), version=version, usage=ix.usage if ix.usage in ("P", "T", "I") else "P")
     if needs_ta1(ix):
-        ctrl = ix.control_number if ix.control_number.isdigit() and len(ix.control_number) == 9 else "000000000"
-        date = ix.date if len(ix.date) == 6 and ix.date.isdigit() else numbers.now.strftime("%y%m%d")
-        time = ix.time if len(ix.time) == 4 and ix.time.isdigit() else numbers.now.strftime("%H%M")
+        ctrl = echo(ix.control_number, 9, 9, digits=True)
+        date = ix.date if len(ix.date) == 6 and valid_date(ix.date) else numbers.now.strftime("%y%m%d")
+        time = ix.time if len(ix.time) == 4 and valid_time(ix.time) else numbers.now.strftime("%H%M")
         w.segment("TA1", ctrl, date, time, ix.ack_code, ta1_note(ix))
     if ix.ack_code != "R":
         for g in groups:
@@ -104,12 +125,15 @@ def _outbound_delimiters(ix: InterchangeResult) -> Delimiters:
 def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters) -> None:
     kind = ack_set_for(g.version or "")
     five = kind == "999"
-    w.group("FA", g.receiver or "UNKNOWN", g.sender or "UNKNOWN", numbers.take("group"), X231 if five else (g.version[:6] if g.version[:6] < "005010" and g.version else "004010"))
+    # Our 997 is the 004010 one whatever older release it answers; 999 is always X231A1.
+    version = X231 if five else "004010"
+    w.group("FA", echo(g.receiver, 2, 15, fill="X", d=d), echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
     w.transaction(kind, numbers.take("transaction"), X231 if five else None)
+    fic, ctrl = echo(g.functional_id, 2, 2, fill="X", d=d), echo(g.control_number, 1, 9, digits=True)
     if five:
-        w.segment("AK1", g.functional_id, g.control_number, g.version)
+        w.segment("AK1", fic, ctrl, echo(g.version, 1, 12, fill="0", d=d))
     else:
-        w.segment("AK1", g.functional_id, g.control_number)
+        w.segment("AK1", fic, ctrl)
     for t in g.transactions:
         _transaction(w, t, five, d)
     codes = _unique(CODES[f.code].ack_code(kind) for f in g.findings if f.severity == "error")[:5]
@@ -121,10 +145,11 @@ def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: D
 
 def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimiters) -> None:
     kind = "999" if five else "997"
+    set_id, ctrl = echo(t.set_id, 3, 3, fill="0", d=d), echo(t.control_number, 4, 9, fill="0", d=d)
     if five:
-        w.segment("AK2", t.set_id, t.control_number, t.convention or None)
+        w.segment("AK2", set_id, ctrl, echo(t.convention, 0, 35, d=d) or None)
     else:
-        w.segment("AK2", t.set_id, t.control_number)
+        w.segment("AK2", set_id, ctrl)
     by_position: dict[tuple[int, str], list[Finding]] = {}
     for f in t.findings:
         if f.level in ("segment", "element"):
@@ -132,12 +157,12 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
             by_position.setdefault(key, []).append(f)
     seg_tag, ele_tag = ("IK3", "IK4") if five else ("AK3", "AK4")
     for (position, seg_id), findings in sorted(by_position.items()):
-        seg_id = seg_id if seg_id and seg_id.isalnum() and len(seg_id) <= 3 else "UNK"
+        seg_id = seg_id if seg_id and seg_id.isascii() and seg_id.isalnum() and 2 <= len(seg_id) <= 3 else "UNK"
         loop = ""
         elements = [f for f in findings if f.level == "element"]
         written: set[str] = {"8"} if elements else set()
         for f in findings:
-            if f.level == "segment" and f.code != "segment.element_errors":
+            if f.level == "segment":
                 code = CODES[f.code].ack_code(kind)
                 if code in written:
                     continue
@@ -152,11 +177,12 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
                     where.append(str(pos.component) if pos.component else "")
                 if five and pos.repetition:
                     where.append(str(pos.repetition))
-                bad = clean(f.value, d, 99) if f.value else None
+                bad = echo(f.value, 0, 99, d=d) or None
                 w.segment(ele_tag, where, f.data_element or None, CODES[f.code].ack_code(kind), bad)
     status = t.status
     code = {ACCEPTED: "A", ACCEPTED_WITH_ERRORS: "E"}.get(status, "R")
-    codes = _unique(CODES[f.code].ack_code(kind) for f in t.findings if f.level == "transaction" and f.severity == "error")
+    noted = "error" if status == "rejected" else "warning"
+    codes = _unique(CODES[f.code].ack_code(kind) for f in t.findings if f.level == "transaction" and f.severity == noted)
     if status == "rejected" and not codes:
         codes = ["5"]
     w.segment("IK5" if five else "AK5", code, *codes[:5])

@@ -83,7 +83,6 @@ _CATALOGUE = [
     Code("segment.max_use_exceeded", "segment", "5", None, "segment exceeds maximum use"),
     Code("segment.not_in_set", "segment", "6", None, "segment not in defined transaction set"),
     Code("segment.out_of_sequence", "segment", "7", None, "segment not in proper sequence"),
-    Code("segment.element_errors", "segment", "8", None, "segment has data element errors"),
     Code("segment.not_used", "segment", "2", "I4", "segment marked not used is present"),
     Code("loop.not_used", "segment", "2", "I4", "loop marked not used is present"),
     Code("segment.trailing_separators", "segment", "8", None, "segment ends with element separators"),

@@ -272,14 +272,20 @@ class SpecLibrary:
                     MapEntry(directory, icvn, m.get("vriic") or "", m.get("fic") or "", m.get("abbr") or "", (m.text or "").strip())
                 )
 
-    def find(self, icvn: str, vriic: str, fic: str, set_id: str | None = None) -> TransactionSpec | None:
-        """The map for a group (ISA12, GS08, GS01), preferring one whose set id is ``set_id``."""
+    def find(self, icvn: str, vriic: str, fic: str, set_id: str | None = None, *, exact: bool = False) -> TransactionSpec | None:
+        """The map for a group (ISA12, GS08, GS01), preferring one whose set id is ``set_id``.
+
+        ``exact``: only a map registered under this very GS08/ST03 value will do.
+        """
         candidates = [
             [e for e in self.entries if e.icvn == icvn and e.vriic == vriic and e.fic == fic],
             [e for e in self.entries if e.vriic == vriic and e.fic == fic],
-            [e for e in self.entries if e.vriic == vriic[:6] and e.fic == fic],
         ]
-        if set_id:
+        if exact:
+            candidates.append([e for e in self.entries if e.vriic == vriic and _set_of(e) == set_id])
+        else:
+            candidates.append([e for e in self.entries if e.vriic == vriic[:6] and e.fic == fic])
+        if set_id and not exact:
             # A set sent under the wrong GS01 is still validated by its own map.
             candidates += [
                 [e for e in self.entries if e.vriic == vriic and _set_of(e) == set_id],

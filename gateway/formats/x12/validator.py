@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 
 from .delimiters import Delimiters, IsaScan
 from .elements import Charset, PatternBuilder, SegmentChecker, valid_date, valid_time
+from .envelope import ISA_CODES as _ISA_CODES
 from .findings import ISA_FIELD_CODES, Finding, Position
 from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
@@ -29,16 +30,6 @@ from .structure import CANDIDATES, COMPLEX, FORWARD, REPEAT, Machine, not_found_
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 BIG = 1 << 62
-_ISA_CODES = {
-    1: {"00", "03"},
-    3: {"00", "01"},
-    7: set(),  # filled below: same list as ISA05
-    5: {"01", "02", "03", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20",
-        "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "AM", "NR", "SA", "SN", "ZZ"},
-    14: {"0", "1"},
-    15: {"P", "T", "I"},
-}
-_ISA_CODES[7] = _ISA_CODES[5]
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -453,7 +444,14 @@ class _Run:
         if not re.fullmatch(r"[0-9]{3}", set_id):
             result.findings.append(Finding("st.set_id_invalid", f"ST01 {set_id!r} is not a transaction set identifier", "ST", "ST01", _el(pos, 1), value=set_id))
         else:
-            spec = self.v.library.find(ix.version, g.version, g.functional_id, set_id)
+            # ST03, when sent, takes precedence over GS08 in choosing the implementation (X12.6, 005010).
+            spec = self.v.library.find(ix.version, convention, g.functional_id, set_id, exact=True) if convention else None
+            if spec is None:
+                spec = self.v.library.find(ix.version, g.version, g.functional_id, set_id)
+                if spec is not None and convention:
+                    # Unknown convention: validated against the group's release, and said so.
+                    result.findings.append(Finding("st.implementation_convention", f"implementation convention {convention!r} (ST03) is not supported; "
+                                                   f"validated as {g.version}", "ST", "ST03", _el(pos, 3), value=convention, severity="warning"))
             if spec is None:
                 result.findings.append(Finding("st.set_unsupported", f"transaction set {set_id} version {g.version or ix.version} is not supported", "ST", "ST01", _el(pos, 1), value=set_id))
             elif spec.set_id != set_id:
@@ -496,9 +494,10 @@ class _Run:
             c = se[2] if len(se) > 2 else ""
             if c != r.control_number:
                 r.findings.append(Finding("se.control_mismatch", f"SE02 {c!r} does not match ST02 {r.control_number!r}", "SE", "SE02", _el(pos, 2), value=c))
-        if tx.compiled is not None and tx.hl_last is not None and tx.hl_child.get(tx.hl_last) == "1":
+        if tx.compiled is not None and tx.hl_last is not None and tx.hl_child[tx.hl_last][0] == "1":
+            where = tx.hl_child[tx.hl_last][1]
             r.findings.append(Finding("hl.child_code", f"HL {tx.hl_last} says it has subordinate levels (HL04=1) but none follow", "HL", "HL04",
-                                      end, loop=None))
+                                      _el(where, 4), value="1", data_element="736"))
         if any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
             r.findings.append(Finding("transaction.segment_errors", "one or more segments in error", None, None, Position(offset=r.offset, segment_number=r.segment_number)))
         if tx.keep is not None:
@@ -600,6 +599,7 @@ class _Run:
             tx.result.findings.append(Finding(p.code, p.message, node.id, p.ref, pos, p.value, node.path.rsplit("/", 1)[0], p.data_element))
 
     def _hl(self, tx: _Tx, seg: str, d: Delimiters, pos: Position) -> None:
+        """HL01 counts up from 1, HL02 names an open level, HL04 agrees with what follows."""
         parts = seg.split(d.element) + ["", "", "", ""]
         hid, parent, child = parts[1], parts[2], parts[4]
         if tx.hl_ids is None:
@@ -607,23 +607,28 @@ class _Run:
         findings = tx.result.findings
         expected = str(len(tx.hl_ids) + 1)
         if hid != expected:
-            findings.append(Finding("hl.id_sequence", f"HL01 is {hid!r}, expected {expected}", "HL", "HL01", _el(pos, 1), value=hid))
-        prev = tx.hl_last
-        if prev is not None and tx.hl_child.get(prev) == "1" and parent != prev:
-            findings.append(Finding("hl.child_code", f"HL {prev} says it has subordinate levels (HL04=1) but HL {hid} is not its child", "HL", "HL04", _el(pos, 4), value=prev))
+            findings.append(Finding("hl.id_sequence", f"HL01 is {hid!r}, expected {expected}", "HL", "HL01", _el(pos, 1), value=hid, data_element="628"))
         stack = tx.hl_stack
-        if parent:
-            while stack and stack[-1] != parent:
-                stack.pop()
-            if not stack:
-                findings.append(Finding("hl.parent_invalid", f"HL02 parent {parent!r} is not an open hierarchical level", "HL", "HL02", _el(pos, 2), value=parent))
-            elif tx.hl_child.get(parent) == "0":
-                findings.append(Finding("hl.child_code", f"HL {parent} says it has no subordinate levels (HL04=0) but HL {hid} names it as parent", "HL", "HL04", _el(pos, 4), value=parent))
+        prev = tx.hl_last
+        if parent and parent not in stack:
+            findings.append(Finding("hl.parent_invalid", f"HL02 parent {parent!r} is not an open hierarchical level", "HL", "HL02", _el(pos, 2),
+                                    value=parent, data_element="734"))
         else:
-            stack.clear()
+            if prev is not None and tx.hl_child[prev][0] == "1" and parent != prev:
+                where = tx.hl_child[prev][1]
+                findings.append(Finding("hl.child_code", f"HL {prev} says it has subordinate levels (HL04=1) but HL {hid} is not one of them",
+                                        "HL", "HL04", _el(where, 4), value="1", data_element="736"))
+            if parent:
+                while stack[-1] != parent:
+                    stack.pop()
+                if tx.hl_child[parent][0] == "0":
+                    findings.append(Finding("hl.child_code", f"HL {parent} says it has no subordinate levels (HL04=0) but HL {hid} names it as parent",
+                                            "HL", "HL04", _el(tx.hl_child[parent][1], 4), value="0", data_element="736"))
+            else:
+                stack.clear()
         stack.append(hid)
         tx.hl_ids.append(hid)
-        tx.hl_child[hid] = child
+        tx.hl_child[hid] = (child, pos)
         tx.hl_last = hid
 
 

@@ -1,0 +1,58 @@
+"""Acknowledgements compared with reviewed golden files (tests/golden/acks/)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from gateway.formats.x12 import AckNumbers, Validator, acknowledge_report
+
+GOLDEN = ROOT / "tests" / "golden" / "acks"
+INVALID = ROOT / "tests" / "corpus" / "invalid"
+NOW = datetime(2024, 3, 16, 9, 30, tzinfo=timezone.utc)
+CASES = {
+    "850-004010-accepted": ROOT / "samples/x12/850-004010-retail-replenishment-order.x12",
+    "mixed-004010-two-groups": ROOT / "samples/x12/mixed-004010-two-functional-groups-orders-and-invoice.x12",
+    "856-005010-accepted": ROOT / "samples/x12/856-005010-pick-pack-shipment-with-sscc-labels.x12",
+    "850-005010-element-too-long": INVALID / "element.too_long.x12",
+    "856-005010-hl-parent-invalid": INVALID / "hl.parent_invalid.x12",
+    "850-005010-mandatory-loop-missing": INVALID / "loop.mandatory_missing--no-po1.x12",
+    "850-005010-ge-count-mismatch": INVALID / "ge.count_mismatch.x12",
+    "850-005010-iea-control-mismatch": INVALID / "iea.control_mismatch.x12",
+    "850-005010-isa14-invalid": INVALID / "isa.ack_requested.x12",
+    "850-004010-ta1-requested": GOLDEN / "inputs" / "850-004010-ta1-requested.x12",
+    "856-005010-leaf-declares-children": INVALID / "hl.child_code--leaf-declares-children.x12",
+    "850-005010-duplicate-st02": INVALID / "st.duplicate_control_number.x12",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_ack_matches_golden(name):
+    report = Validator().validate(CASES[name])
+    text = acknowledge_report(report, AckNumbers(900, 90, 1, NOW))
+    golden = GOLDEN / f"{name}.x12"
+    if os.environ.get("GATEWAY_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="latin-1")
+    assert text == golden.read_text(encoding="latin-1")
+    if text:
+        ack = Validator().validate(text.encode("latin-1"))
+        assert ack.ok, "our acknowledgement must itself be valid X12"
+
+
+def test_acknowledgements_are_not_acknowledged():
+    report = Validator().validate(ROOT / "samples/x12/997-004010-purchase-order-accepted.x12")
+    assert acknowledge_report(report, AckNumbers(now=NOW)) == ""
+
+
+def test_control_numbers_advance():
+    numbers = AckNumbers(5, 50, 500, NOW)
+    report = Validator().validate(CASES["mixed-004010-two-groups"])
+    text = acknowledge_report(report, numbers)
+    assert "GS*FA*WIDGETCO*ACMERETAIL*20240316*0930*50*X*004010~" in text
+    assert "ST*997*0501~" in text and "GE*1*51~" in text
+    assert (numbers.interchange, numbers.group, numbers.transaction) == (6, 52, 502)

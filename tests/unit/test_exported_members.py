@@ -1,0 +1,14 @@
+"""The public API is small and pinned: adding or removing a name is a deliberate change."""
+
+import gateway.formats.x12 as x12
+
+
+def test_x12_public_names():
+    assert sorted(x12.__all__) == sorted([
+        "AckNumbers", "CODES", "Code", "Delimiters", "EnvelopeWriter", "Finding", "Group", "GroupResult", "Interchange",
+        "InterchangeResult", "Overlay", "Position", "Report", "Segment", "SpecLibrary", "Transaction", "TransactionResult",
+        "Validator", "WriterError", "ack_set_for", "acknowledge", "acknowledge_report", "bundled_dirs", "default_library",
+        "iter_segments", "parse", "serialize", "serialize_segment",
+    ])
+    for name in x12.__all__:
+        assert getattr(x12, name) is not None
