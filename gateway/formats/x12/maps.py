@@ -268,6 +268,8 @@ class SpecLibrary:
         for version in _parse(maps).iter("version"):
             icvn = version.get("icvn") or ""
             for m in version.iter("map"):
+                if not m.get("fic"):
+                    continue  # the envelope's control map: envelopes are checked in code
                 self.entries.append(
                     MapEntry(directory, icvn, m.get("vriic") or "", m.get("fic") or "", m.get("abbr") or "", (m.text or "").strip())
                 )
