@@ -99,7 +99,7 @@ def scan_isa(text: str) -> IsaScan:
     rep = None
     if version >= "00402" and version[:1] == "0":
         candidate = elements[10]
-        if not bad_delimiter(candidate) and candidate not in (es, cs, term):
+        if len(candidate) == 1 and not bad_delimiter(candidate) and candidate not in (es, cs, term):
             rep = candidate
         else:
             problems.append(("isa.repetition_separator_invalid", f"ISA11 {candidate!r} is not a usable repetition separator for version {version}"))
@@ -113,7 +113,11 @@ def scan_isa(text: str) -> IsaScan:
         suffix = "\n"
     if bad_delimiter(cs) or cs in (es, term):
         cs = _spare(es, term, rep)
-    delims = Delimiters(es, cs, term, rep, suffix)
+    try:
+        delims = Delimiters(es, cs, term, rep, suffix)
+    except ValueError as exc:  # e.g. two delimiters the same character
+        problems.append(("isa.element_separator_invalid", f"unusable delimiters: {exc}"))
+        return IsaScan(None, 0, elements, problems)
     return IsaScan(delims, term_at + 1, elements, problems)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from .delimiters import Delimiters
 from .model import CompositeDef, ElementDef, SegmentDef, SyntaxRule
@@ -222,6 +223,8 @@ class SegmentChecker:
             if e.usage == "R":
                 return [Problem("element.mandatory_missing", f"mandatory element {e.ref} ({e.name}) is missing", element=pos, ref=e.ref, data_element=e.data_ele.num)]
             return []
+        if e.usage == "N":
+            return [Problem("element.not_used", f"{e.ref} is marked not used but holds {value!r}", element=pos, ref=e.ref, value=value, data_element=e.data_ele.num)]
         reps, out = self._repetitions(e, pos, value)
         for r, rep in enumerate(reps, 1):
             rnum = r if len(reps) > 1 else None
@@ -388,9 +391,11 @@ class PatternBuilder:
                 spaces = f" {{1,{hi}}}+(?![{c}])"
             return f"(?:{plain}|{spaces})"
         if t == "R":
-            return f"-?(?=[0-9]*(?:\\.[0-9]+)?(?![0-9.]))(?:\\.?[0-9]){{{lo},{hi}}}"
+            # Digits only, or one decimal point with digits after it (it does not count in the length).
+            return (f"-?(?:[0-9]{{{lo},{hi}}}+(?![0-9.])"
+                    f"|(?=[0-9.]{{{lo + 1},{hi + 1}}}+(?![0-9.]))[0-9]*+\\.[0-9]++(?![0-9.]))")
         if t[:1] == "N":
-            return f"-?[0-9]{{{lo},{hi}}}"
+            return f"-?[0-9]{{{lo},{hi}}}+(?![0-9])"
         if t == "DT":
             alts = [_DATE_BY_LEN[n] for n in (6, 8, 12) if lo <= n <= hi]
             return "(?:" + "|".join(alts) + ")" if alts else "(?!)"
@@ -419,7 +424,8 @@ class PatternBuilder:
 
     def composite(self, c: CompositeDef) -> str:
         cs = self.cs
-        empty = f"{cs}*"
+        # Only separators: the composite counts as absent (as in the reference checker).
+        empty = f"[{cs}{self.rs or ''}]*"
         if c.usage == "N":
             return empty
         comps = c.components
@@ -440,8 +446,8 @@ class PatternBuilder:
         # Optional: absent, only separators, or present and valid.
         if self.rs and c.repeat > 1:
             one_or_empty = f"(?:{one}|{cs}*)"
-            return f"{one_or_empty}(?:{self.rs}{one_or_empty}){{0,{c.repeat - 1}}}"
-        return f"(?:{one}|{cs}*)"
+            return f"(?:{one_or_empty}(?:{self.rs}{one_or_empty}){{0,{c.repeat - 1}}}|{empty})"
+        return f"(?:{one}|{empty})"
 
     def _rule_lookahead(self, rule: SyntaxRule, sep: str, stop: str) -> str:
         """Lookaheads (at the start of a segment or composite) enforcing one syntax rule."""
@@ -476,23 +482,81 @@ class PatternBuilder:
         return "".join(parts)
 
     def segment(self, seg: SegmentDef) -> str:
-        """Whole-segment pattern (for ``fullmatch`` on the text without its terminator)."""
+        """Whole-segment pattern (for ``fullmatch`` on the text without its terminator).
+
+        Relational conditions cost no rescanning: each element a rule names
+        sets an empty named group when it is present (an atomic flag, so
+        backtracking cannot clear it), and the rules are checked at the end
+        with conditionals on those groups.
+        """
         if any(isinstance(e, ElementDef) and e.regex for e in seg.elements) or any(
             isinstance(e, CompositeDef) and any(s.regex for s in e.components) for e in seg.elements
         ):
             return "(?!)"
         es = self.es
-        slots = [self.composite(e) if isinstance(e, CompositeDef) else self.simple(e) for e in seg.elements]
+        flagged = {p for rule in seg.syntax for p in rule.positions if p <= len(seg.elements)}
+        present = f"(?=[{self.cs}{self.rs or ''}]*[^{self.not_delim}])"
+        slots = []
+        for i, e in enumerate(seg.elements, 1):
+            slot = self.composite(e) if isinstance(e, CompositeDef) else self.simple(e)
+            if i in flagged:
+                slot = f"(?>(?:{present}(?P<g{i}>))?){slot}"
+            slots.append(slot)
         inner = ""
         for j in range(len(slots) - 1, -1, -1):
             optional_tail = all(e.usage != "R" for e in seg.elements[j:])
             part = f"{es}{slots[j]}{inner}"
             inner = f"(?:{part})?" if optional_tail else part
-        look = "".join(self._rule_lookahead(rule, es, "") for rule in seg.syntax)
-        return f"{look}{re.escape(seg.id)}{inner}(?<!{es})"
+        rules = "".join(_rule_conditional(rule, flagged) for rule in seg.syntax)
+        return f"{re.escape(seg.id)}{inner}{rules}(?<!{es})"
 
     def compile(self, seg: SegmentDef) -> re.Pattern[str]:
         return re.compile(self.segment(seg), re.DOTALL)
+
+    def matcher(self, seg: SegmentDef) -> Callable[[str], object]:
+        """``text -> match or None``: None exactly when ``SegmentChecker.check`` finds a problem."""
+        return self.compile(seg).fullmatch
+
+
+_FAIL = "(?!)"
+
+
+def _rule_conditional(rule: SyntaxRule, flagged: set[int]) -> str:
+    """One relational condition as regex conditionals on presence flags ``g<n>``.
+
+    A position beyond the segment definition can never be present.
+    """
+
+    def when(p: int, yes: str, no: str) -> str:
+        if p not in flagged:
+            return no
+        return f"(?(g{p}){yes}|{no})"
+
+    ps = list(rule.positions)
+    if rule.kind == "P":  # all or none: each must agree with the first
+        first, rest = ps[0], ps[1:]
+        all_present = "".join(when(p, "", _FAIL) for p in rest)
+        none_present = "".join(when(p, _FAIL, "") for p in rest)
+        return when(first, all_present, none_present)
+    if rule.kind == "R":  # at least one
+        out = _FAIL
+        for p in reversed(ps):
+            out = when(p, "", out)
+        return out
+    if rule.kind == "E":  # at most one
+        out = ""
+        for i, a in enumerate(ps):
+            for b in ps[i + 1 :]:
+                out += when(a, when(b, _FAIL, ""), "")
+        return out
+    if rule.kind == "C":  # first present -> all others
+        return when(ps[0], "".join(when(p, "", _FAIL) for p in ps[1:]), "")
+    if rule.kind == "L":  # first present -> at least one other
+        some = _FAIL
+        for p in reversed(ps[1:]):
+            some = when(p, "", some)
+        return when(ps[0], some, "")
+    raise ValueError(f"unknown syntax rule {rule}")
 
 
 def _date_patterns() -> dict[int, str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .model import LoopDef, SegmentDef, TransactionSpec
 
-FORWARD, REPEAT, COMPLEX, CANDIDATES = 0, 1, 2, 3
+FORWARD, REPEAT, COMPLEX, CANDIDATES, LOOP = 0, 1, 2, 3, 4
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 
 
@@ -28,7 +28,8 @@ class Transition:
 
     kind FORWARD: same loop iteration, nothing to check but the segment itself.
     kind REPEAT: the current segment again (count against max use).
-    kind COMPLEX: loops close/open, or mandatory nodes were skipped, or usage N.
+    kind LOOP: loops close and/or open, nothing else (counted against loop repeat).
+    kind COMPLEX: mandatory nodes were skipped, usage N, HL or SE: the full rule set.
     """
 
     kind: int
@@ -207,6 +208,8 @@ class Machine:
             kind = REPEAT
         elif not pops and not pushes and not missing and not not_used and qual is None and target.id not in ("HL", "SE"):
             kind = FORWARD
+        elif not missing and not not_used and qual is None and target.id not in ("HL", "SE"):
+            kind = LOOP
         else:
             kind = COMPLEX
         return Transition(

@@ -26,7 +26,7 @@ from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, SegmentDef, TransactionSpec
 from .results import GroupResult, InterchangeResult, Report, TransactionResult
-from .structure import CANDIDATES, COMPLEX, FORWARD, REPEAT, Machine, not_found_code
+from .structure import CANDIDATES, FORWARD, LOOP, REPEAT, Machine, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 BIG = 1 << 62
@@ -45,12 +45,13 @@ class Compiled:
         n = len(machine.nodes)
         self.rx: list[Callable[[str], object] | None] = [None] * n
         self.max_use = [BIG if s.max_use is None else s.max_use for s in machine.nodes]
+        self.loop_max = [BIG if lp.repeat is None else lp.repeat for lp in machine.loops]
         self._checkers: dict[int, SegmentChecker] = {}
 
     def matcher(self, index: int) -> Callable[[str], object]:
         m = self.rx[index]
         if m is None:
-            m = self.rx[index] = self.builder.compile(self.machine.nodes[index]).fullmatch
+            m = self.rx[index] = self.builder.matcher(self.machine.nodes[index])
         return m
 
     def checker(self, index: int) -> SegmentChecker:
@@ -267,11 +268,13 @@ class _Run:
             if tx is None or tx.compiled is None or self.ix is None:
                 i += self._envelope(pieces[i], batch, i)
                 continue
-            # Hot loop: stay here while segments follow the simple path.
+            # Hot loop: stay here while segments follow the simple paths.
             c = tx.compiled
             tables = c.machine.tables
             rx = c.rx
             max_use = c.max_use
+            loop_max = c.loop_max
+            loops = tx.loops
             state, rep, count = tx.state, tx.rep, tx.count
             table = tables[state]
             keep = tx.keep
@@ -291,6 +294,38 @@ class _Run:
                             if keep is not None:
                                 keep.append(seg)
                             continue
+                    elif k == LOOP:
+                        t = tr.target
+                        m = rx[t]
+                        if m is not None and m(seg) is not None:
+                            p = tr.pops
+                            if tr.reentry:
+                                again = loops[-p][1] + 1
+                                first = tr.pushes[0]
+                                if again <= loop_max[first]:
+                                    del loops[-p:]
+                                    loops.append([first, again])
+                                    for li in tr.pushes[1:]:
+                                        loops.append([li, 1])
+                                    state, rep = t, 1
+                                    table = tables[t]
+                                    count += 1
+                                    i += 1
+                                    if keep is not None:
+                                        keep.append(seg)
+                                    continue
+                            else:
+                                if p:
+                                    del loops[-p:]
+                                for li in tr.pushes:
+                                    loops.append([li, 1])
+                                state, rep = t, 1
+                                table = tables[t]
+                                count += 1
+                                i += 1
+                                if keep is not None:
+                                    keep.append(seg)
+                                continue
                     elif k == REPEAT and rep < max_use[state]:
                         m = rx[state]
                         if m is not None and m(seg) is not None:
@@ -533,12 +568,12 @@ class _Run:
         tx.count += 1
         if tx.keep is not None:
             tx.keep.append(seg)
-        pos = self._pos(batch, i, set_position=tx.count)
-        loop_path = m.nodes[tx.state].path.rsplit("/", 1)[0]
         tr = m.tables[tx.state].get(tag)
         if tr is not None and tr.kind == CANDIDATES:
             tr = _pick(tr, seg, d)
         if tr is None:
+            pos = self._pos(batch, i, set_position=tx.count)
+            loop_path = m.nodes[tx.state].path.rsplit("/", 1)[0]
             code = not_found_code(tag, m)
             tx.result.findings.append(Finding(code, f"segment {tag} is not expected here (after {m.nodes[tx.state].id} in {loop_path or '/'})",
                                               tag, None, pos, loop=loop_path))
@@ -546,10 +581,11 @@ class _Run:
         target = tr.target
         node = m.nodes[target]
         findings = tx.result.findings
+        pos = _Lazy(self, batch, i, tx.count)
         if tr.kind == REPEAT or (tr.kind == FORWARD and target == tx.state):
             tx.rep += 1
             if tx.rep > c.max_use[target]:
-                findings.append(Finding("segment.max_use_exceeded", f"segment {tag} repeats {tx.rep} times, at most {node.max_use}", tag, None, pos, loop=node.path))
+                findings.append(Finding("segment.max_use_exceeded", f"segment {tag} repeats {tx.rep} times, at most {node.max_use}", tag, None, pos.get(), loop=node.path))
         elif tr.kind == FORWARD:
             tx.rep = 1
         else:
@@ -557,10 +593,10 @@ class _Run:
                 kind = "loop.mandatory_missing" if isinstance(miss, LoopDef) else "segment.mandatory_missing"
                 first = miss.first_segment() if isinstance(miss, LoopDef) else miss
                 findings.append(Finding(kind, f"mandatory {'loop' if isinstance(miss, LoopDef) else 'segment'} {miss.id} ({miss.name}) is missing",
-                                        first.id if first else miss.id, None, pos, loop=miss.path))
+                                        first.id if first else miss.id, None, pos.get(), loop=miss.path))
             for nu in tr.not_used:
                 kind = "loop.not_used" if isinstance(nu, LoopDef) else "segment.not_used"
-                findings.append(Finding(kind, f"{'loop' if isinstance(nu, LoopDef) else 'segment'} {nu.id} is marked not used", tag, None, pos, loop=nu.path))
+                findings.append(Finding(kind, f"{'loop' if isinstance(nu, LoopDef) else 'segment'} {nu.id} is marked not used", tag, None, pos.get(), loop=nu.path))
             loops = tx.loops
             last_popped = None
             for _ in range(tr.pops):
@@ -571,16 +607,16 @@ class _Run:
                     count = last_popped[1] + 1
                 loop = m.loops[li]
                 if loop.repeat is not None and count > loop.repeat:
-                    findings.append(Finding("loop.max_exceeded", f"loop {loop.id} occurs {count} times, at most {loop.repeat}", tag, None, pos, loop=loop.path))
+                    findings.append(Finding("loop.max_exceeded", f"loop {loop.id} occurs {count} times, at most {loop.repeat}", tag, None, pos.get(), loop=loop.path))
                 loops.append([li, count])
             if target == tx.state and not tr.pushes:
                 tx.rep += 1
                 if tx.rep > c.max_use[target]:
-                    findings.append(Finding("segment.max_use_exceeded", f"segment {tag} repeats {tx.rep} times, at most {node.max_use}", tag, None, pos, loop=node.path))
+                    findings.append(Finding("segment.max_use_exceeded", f"segment {tag} repeats {tx.rep} times, at most {node.max_use}", tag, None, pos.get(), loop=node.path))
             else:
                 tx.rep = 1
             if tr.hl:
-                self._hl(tx, seg, d, pos)
+                self._hl(tx, seg, d, pos.get())
         tx.state = target
         if c.matcher(target)(seg) is None:
             self._content(tx, target, seg, batch, i, tx.count)
@@ -630,6 +666,20 @@ class _Run:
         tx.hl_ids.append(hid)
         tx.hl_child[hid] = (child, pos)
         tx.hl_last = hid
+
+
+class _Lazy:
+    """A segment's Position, built only if a finding needs it."""
+
+    __slots__ = ("run", "batch", "i", "set_position", "_pos")
+
+    def __init__(self, run: "_Run", batch: Batch, i: int, set_position: int) -> None:
+        self.run, self.batch, self.i, self.set_position, self._pos = run, batch, i, set_position, None
+
+    def get(self) -> Position:
+        if self._pos is None:
+            self._pos = self.run._pos(self.batch, self.i, set_position=self.set_position)
+        return self._pos
 
 
 def _pick(cands, seg: str, d: Delimiters):
