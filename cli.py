@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -175,12 +176,21 @@ def demo(ctx: click.Context, directory: Path | None) -> None:
                f"{totals['rejected']} rejected; {totals['acks']} acknowledgements generated")
 
 
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+
+
 def run() -> None:
+    """Console entry point: users see one line, never a traceback (GATEWAY_DEBUG=1 shows it)."""
     try:
         main(standalone_mode=True)
-    except GatewayError as exc:  # a last line of defence: never a traceback
+    except GatewayError as exc:
         click.echo(f"gateway: {exc}", err=True)
         sys.exit(EXIT_REJECTED)
+    except Exception as exc:  # a bug of ours: say so in one line
+        if os.environ.get("GATEWAY_DEBUG"):
+            raise
+        click.echo(f"gateway: internal error, please report it: {type(exc).__name__}: {exc} (set GATEWAY_DEBUG=1 for details)", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Acknowledgements are never acknowledged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
@@ -23,6 +24,8 @@ from .results import ACCEPTED, ACCEPTED_WITH_ERRORS, GroupResult, InterchangeRes
 from .writer import EnvelopeWriter
 
 ACK_SETS = frozenset({"997", "999"})
+# Letters, digits and inner spaces: safe to echo whatever the delimiters are.
+_PLAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ]*[A-Za-z0-9])?")
 X231 = "005010X231A1"
 
 
@@ -62,6 +65,8 @@ def echo(value: str | None, lo: int, hi: int, *, digits: bool = False, fill: str
     Echoed fields (AK1, AK2, AK404, TA1, addressing) must be valid X12 even when
     what we received was not: other characters are dropped, never passed on.
     """
+    if value and lo <= len(value) <= hi and _PLAIN.fullmatch(value) and (not digits or value.isdigit()):
+        return value  # the usual case: nothing to clean
     banned = "^`" + ("".join(c for c in (d.element, d.component, d.segment, d.repetition) if c) if d else "*:~>|")
     text = "".join(ch for ch in (value or "") if (ch.isdigit() if digits else (" " <= ch <= "~" and ch not in banned)))
     text = text.strip()[:hi]
@@ -145,6 +150,11 @@ def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: D
 
 def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimiters) -> None:
     kind = "999" if five else "997"
+    if not t.findings and _PLAIN.fullmatch(t.set_id) and _PLAIN.fullmatch(t.control_number) and not (five and t.convention):
+        # The common case, written without the general machinery: AK2 and an accepting AK5/IK5.
+        w.plain("AK2", t.set_id, t.control_number)
+        w.plain("IK5" if five else "AK5", "A")
+        return
     set_id, ctrl = echo(t.set_id, 3, 3, fill="0", d=d), echo(t.control_number, 4, 9, fill="0", d=d)
     if five:
         w.segment("AK2", set_id, ctrl, echo(t.convention, 0, 35, d=d) or None)

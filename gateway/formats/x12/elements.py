@@ -382,8 +382,12 @@ class PatternBuilder:
         lo = max(lo, 1)
         if t in ("AN", "ID"):
             c, n = self.cls, self.cls_nospace
+            if lo == hi:
+                # Fixed length: a trailing space always leaves the value shorter than min, which is allowed.
+                return f"[{c}]{{{lo}}}"
             # Common case first: allowed characters, right length, no trailing space.
-            plain = f"[{c}]{{{lo},{hi}}}+(?<! )(?![{c}])"
+            # (A longer value leaves data characters behind, which the separator that must follow rejects.)
+            plain = f"[{c}]{{{lo},{hi}}}+(?<! )"
             # Trailing spaces are allowed only while the value without them is shorter than min.
             if lo >= 2:
                 spaces = f"(?=[{c}]{{{lo},{hi}}}+(?![{c}]))(?:[{c}]{{0,{lo - 2}}}[{n}])? +(?![{c}])"
@@ -393,7 +397,7 @@ class PatternBuilder:
         if t == "R":
             # Digits only, or one decimal point with digits after it (it does not count in the length).
             return (f"-?(?:[0-9]{{{lo},{hi}}}+(?![0-9.])"
-                    f"|(?=[0-9.]{{{lo + 1},{hi + 1}}}+(?![0-9.]))[0-9]*+\\.[0-9]++(?![0-9.]))")
+                    f"|(?=[0-9.]{{{lo + 1},{hi + 1}}}+(?![0-9.]))[0-9]*+\\.[0-9]++)")
         if t[:1] == "N":
             return f"-?[0-9]{{{lo},{hi}}}+(?![0-9])"
         if t == "DT":
@@ -438,7 +442,7 @@ class PatternBuilder:
             inner = f"(?:{part})?" if optional_tail else part
         # Trailing empty components are tolerated, as by the reference checker.
         body = f"{slots[0]}{inner}{cs}*" if n else ""
-        look = "".join(self._rule_lookahead(rule, cs, f"{self.es}{self.rs or ''}") for rule in c.syntax)
+        look = "".join(self._component_rule(rule) for rule in c.syntax)
         present = f"(?=[{cs}]*[^{self.not_delim}])"
         one = f"{present}{look}{body}"
         if c.usage == "R":
@@ -449,14 +453,12 @@ class PatternBuilder:
             return f"(?:{one_or_empty}(?:{self.rs}{one_or_empty}){{0,{c.repeat - 1}}}|{empty})"
         return f"(?:{one}|{empty})"
 
-    def _rule_lookahead(self, rule: SyntaxRule, sep: str, stop: str) -> str:
-        """Lookaheads (at the start of a segment or composite) enforcing one syntax rule."""
+    def _component_rule(self, rule: SyntaxRule) -> str:
+        """Lookaheads, at the start of a composite, enforcing one rule between its components
+        (composites can repeat, so presence flags would outlive their repetition)."""
 
         def present(p: int) -> str:
-            if sep == self.es:
-                skip = f"(?:[^{self.es}]*+{self.es}){{{p}}}"
-                return f"{skip}[{self.cs}{self.rs or ''}]*[^{self.not_delim}]"
-            skip = f"(?:[^{self.not_delim}]*+{sep}){{{p - 1}}}" if p > 1 else ""
+            skip = f"(?:[^{self.not_delim}]*+{self.cs}){{{p - 1}}}" if p > 1 else ""
             return f"{skip}[^{self.not_delim}]"
 
         ps = rule.positions
@@ -481,74 +483,158 @@ class PatternBuilder:
             parts.append(f"(?!(?={P[ps[0]]})(?!{others}))")
         return "".join(parts)
 
-    def segment(self, seg: SegmentDef) -> str:
-        """Whole-segment pattern (for ``fullmatch`` on the text without its terminator).
+    def segment(self, seg: SegmentDef, count: int) -> str:
+        """Pattern for ``fullmatch`` on one segment's text (terminator removed)
+        that holds ``count`` element separators, i.e. ``count`` written elements.
 
-        Relational conditions cost no rescanning: each element a rule names
-        sets an empty named group when it is present (an atomic flag, so
-        backtracking cannot clear it), and the rules are checked at the end
-        with conditionals on those groups.
+        Knowing the count first (one ``str.count``) makes the pattern flat:
+        exactly ``count`` slots, no nested optional tails, the elements beyond
+        it known to be absent. That is several times cheaper for the regex
+        engine than one pattern for every length.
+
+        Relational conditions: each element a rule names sets an empty named
+        group when present (only a flat pattern can do this, as nothing repeats
+        there), and the rules are conditionals on those groups at the end.
+        Rules whose elements all lie beyond ``count`` hold (or, for R, fail)
+        without looking.
         """
         if any(isinstance(e, ElementDef) and e.regex for e in seg.elements) or any(
             isinstance(e, CompositeDef) and any(s.regex for s in e.components) for e in seg.elements
         ):
             return "(?!)"
+        n = len(seg.elements)
+        if count > n or any(e.usage == "R" for e in seg.elements[count:]):
+            return "(?!)"
+        rules = []
+        for rule in seg.syntax:
+            if not any(p <= count for p in rule.positions):
+                if rule.kind == "R":
+                    return "(?!)"
+                continue
+            rules.append(rule)
+        pairs, rules = self._pair_rules(seg, rules, count)
+        flagged: set[int] = {p for rule in rules for p in rule.positions if p <= count}
         es = self.es
-        flagged = {p for rule in seg.syntax for p in rule.positions if p <= len(seg.elements)}
-        present = f"(?=[{self.cs}{self.rs or ''}]*[^{self.not_delim}])"
         slots = []
-        for i, e in enumerate(seg.elements, 1):
-            slot = self.composite(e) if isinstance(e, CompositeDef) else self.simple(e)
-            if i in flagged:
-                slot = f"(?>(?:{present}(?P<g{i}>))?){slot}"
-            slots.append(slot)
-        inner = ""
-        for j in range(len(slots) - 1, -1, -1):
-            optional_tail = all(e.usage != "R" for e in seg.elements[j:])
-            part = f"{es}{slots[j]}{inner}"
-            inner = f"(?:{part})?" if optional_tail else part
-        rules = "".join(_rule_conditional(rule, flagged) for rule in seg.syntax)
-        return f"{re.escape(seg.id)}{inner}{rules}(?<!{es})"
+        i = 0
+        while i < count:
+            i += 1
+            e = seg.elements[i - 1]
+            if i in pairs:
+                kind, b = pairs[i]
+                slots.append(es + self._pair_slot(kind, self.value(e), self.value(seg.elements[b - 1])))
+                i = b
+                continue
+            flag = i in flagged
+            if isinstance(e, CompositeDef) or (self.rs and e.repeat > 1):
+                body = self.composite(e) if isinstance(e, CompositeDef) else self.simple(e)
+                if flag:
+                    body = f"(?>(?:(?=[{self.cs}{self.rs or ''}]*[^{self.not_delim}])(?P<g{i}>))?){body}"
+            elif e.usage == "N":
+                body = ""  # must be empty, so never present
+                flagged.discard(i)
+            elif e.usage == "R":
+                body = (f"(?P<g{i}>)" if flag else "") + self.value(e)
+            else:
+                body = f"(?:{'(?P<g%d>)' % i if flag else ''}{self.value(e)})?"
+            slots.append(es + body)
+        conditions = "".join(_rule_conditional(rule, flagged) for rule in rules)
+        return f"{re.escape(seg.id)}{''.join(slots)}(?<!{es}){conditions}"
 
-    def compile(self, seg: SegmentDef) -> re.Pattern[str]:
-        return re.compile(self.segment(seg), re.DOTALL)
+    def _pair_rules(self, seg: SegmentDef, rules: list[SyntaxRule], count: int) -> tuple[dict[int, tuple[str, int]], list[SyntaxRule]]:
+        """Rules between two neighbouring optional simple elements, both written, each in no
+        other rule: these become one joint slot of alternatives (no flags, no conditionals).
+
+        Returns {first position: (rule kind as seen from it, second position)} and the rules left.
+        """
+        uses: dict[int, int] = {}
+        for rule in rules:
+            for p in rule.positions:
+                uses[p] = uses.get(p, 0) + 1
+        pairs: dict[int, tuple[str, int]] = {}
+        rest: list[SyntaxRule] = []
+        for rule in rules:
+            ps = rule.positions
+            a, b = (min(ps), max(ps)) if len(ps) == 2 else (0, 0)
+            ok = (
+                len(ps) == 2 and b == a + 1 and b <= count and uses[a] == 1 and uses[b] == 1
+                and all(isinstance(x, ElementDef) and x.usage == "S" and not (self.rs and x.repeat > 1)
+                        for x in (seg.elements[a - 1], seg.elements[b - 1]))
+            )
+            if not ok:
+                rest.append(rule)
+                continue
+            kind = rule.kind
+            if kind in "CL":
+                kind = "C>" if ps[0] == a else "C<"  # C>: first present -> second; C<: second present -> first
+            pairs[a] = (kind, b)
+        return pairs, rest
+
+    def _pair_slot(self, kind: str, va: str, vb: str) -> str:
+        """Elements a and a+1 (and the separator between them) under one rule."""
+        es = self.es
+        return {
+            "P": f"(?:{va}{es}{vb}|{es})",
+            "C>": f"(?:{va}{es}{vb}|{es}(?:{vb})?)",
+            "C<": f"(?:{va}{es}(?:{vb})?|{es})",
+            "E": f"(?:{va}{es}|{es}(?:{vb})?)",
+            "R": f"(?:{va}{es}(?:{vb})?|{es}{vb})",
+        }[kind]
+
+    def compile(self, seg: SegmentDef, count: int) -> re.Pattern[str]:
+        return re.compile(self.segment(seg, count), re.DOTALL)
 
     def matcher(self, seg: SegmentDef) -> Callable[[str], object]:
         """``text -> match or None``: None exactly when ``SegmentChecker.check`` finds a problem."""
-        return self.compile(seg).fullmatch
+        table = SegmentPatterns(self, seg)
+
+        def match(text: str) -> object:
+            return table.get(text.count(self.d.element))(text)
+
+        return match
+
+
+class SegmentPatterns:
+    """Per-element-count patterns of one segment, compiled on first use."""
+
+    __slots__ = ("builder", "seg", "patterns")
+
+    def __init__(self, builder: PatternBuilder, seg: SegmentDef) -> None:
+        self.builder = builder
+        self.seg = seg
+        # One slot per element count up to 63 (more separators than that is never valid X12 for
+        # our specs; the last slot answers "too many elements" for anything longer).
+        self.patterns: list = [None] * max(64, len(seg.elements) + 2)
+
+    def get(self, count: int) -> Callable[[str], object]:
+        if count >= len(self.patterns):
+            count = len(self.patterns) - 1
+        m = self.patterns[count]
+        if m is None:
+            m = self.patterns[count] = self.builder.compile(self.seg, count).fullmatch
+        return m
 
 
 _FAIL = "(?!)"
 
 
 def _rule_conditional(rule: SyntaxRule, flagged: set[int]) -> str:
-    """One relational condition as regex conditionals on presence flags ``g<n>``.
-
-    A position beyond the segment definition can never be present.
-    """
+    """One relational condition as conditionals on presence groups ``g<n>``;
+    an element without a group (beyond the written ones, or not used) is absent."""
 
     def when(p: int, yes: str, no: str) -> str:
-        if p not in flagged:
-            return no
-        return f"(?(g{p}){yes}|{no})"
+        return f"(?(g{p}){yes}|{no})" if p in flagged else no
 
     ps = list(rule.positions)
-    if rule.kind == "P":  # all or none: each must agree with the first
-        first, rest = ps[0], ps[1:]
-        all_present = "".join(when(p, "", _FAIL) for p in rest)
-        none_present = "".join(when(p, _FAIL, "") for p in rest)
-        return when(first, all_present, none_present)
+    if rule.kind == "P":  # all or none
+        return when(ps[0], "".join(when(p, "", _FAIL) for p in ps[1:]), "".join(when(p, _FAIL, "") for p in ps[1:]))
     if rule.kind == "R":  # at least one
         out = _FAIL
         for p in reversed(ps):
             out = when(p, "", out)
         return out
     if rule.kind == "E":  # at most one
-        out = ""
-        for i, a in enumerate(ps):
-            for b in ps[i + 1 :]:
-                out += when(a, when(b, _FAIL, ""), "")
-        return out
+        return "".join(when(a, when(b, _FAIL, ""), "") for i, a in enumerate(ps) for b in ps[i + 1 :])
     if rule.kind == "C":  # first present -> all others
         return when(ps[0], "".join(when(p, "", _FAIL) for p in ps[1:]), "")
     if rule.kind == "L":  # first present -> at least one other

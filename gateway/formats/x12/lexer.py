@@ -209,10 +209,12 @@ class Lexer:
             return None
         span = self.buf[start:end]
         term, suffix = d.segment, d.suffix
-        if suffix and span.startswith(suffix) and span.count(term) == span.count(term + suffix):
-            return Batch(self.base + start + len(suffix), span[len(suffix) :].split(term + suffix), len(term) + len(suffix))
-        if not suffix:
-            return Batch(self.base + start, span.split(term), len(term))
+        if suffix and span.startswith(suffix):
+            pieces = span[len(suffix) :].split(term + suffix)
+            # Every terminator followed by the line ending: one terminator per split.
+            if span.count(term) == len(pieces) - 1:
+                return Batch(self.base + start + len(suffix), pieces, len(term) + len(suffix))
+        # No line endings, or not after every terminator: pieces may start with white space.
         return Batch(self.base + start, span.split(term), len(term))
 
     def _body(self, d: Delimiters) -> Iterator[tuple]:

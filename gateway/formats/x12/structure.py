@@ -7,8 +7,9 @@ depends on the current segment node and the incoming segment ID (plus, for
 qualified segments, one element value). It is therefore computed once, at
 compile time, for every (node, segment ID) pair. At run time a segment costs a
 dict lookup; counts are kept only for the current segment's consecutive
-repeats and for the open loops, because the walk never moves backwards within
-a loop iteration.
+repeats and for the open loops' iterations (one number per loop, as a loop
+is open at most once at a time), because the walk never moves backwards
+within a loop iteration.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from .model import LoopDef, SegmentDef, TransactionSpec
 
-FORWARD, REPEAT, COMPLEX, CANDIDATES, LOOP = 0, 1, 2, 3, 4
+FORWARD, LOOP, REPEAT, COMPLEX, CANDIDATES = 0, 1, 2, 3, 4  # the fast kinds first
 SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 
 
@@ -41,6 +42,10 @@ class Transition:
     not_used: tuple[SegmentDef | LoopDef, ...] = ()
     qualifier: tuple[int, int | None, frozenset[str]] | None = None
     hl: bool = False
+    fresh: tuple[int, ...] = ()  # loops opened anew (pushes, minus the re-entered one)
+
+    def __post_init__(self) -> None:
+        self.fresh = self.pushes[1:] if self.reentry else self.pushes
 
 
 class Candidates(list):

@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from .delimiters import Delimiters, IsaScan
-from .elements import Charset, PatternBuilder, SegmentChecker, valid_date, valid_time
+from .elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
 from .envelope import ISA_CODES as _ISA_CODES
 from .findings import ISA_FIELD_CODES, Finding, Position
 from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, SegmentDef, TransactionSpec
 from .results import GroupResult, InterchangeResult, Report, TransactionResult
-from .structure import CANDIDATES, FORWARD, LOOP, REPEAT, Machine, not_found_code
+from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 BIG = 1 << 62
@@ -34,25 +34,42 @@ _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class Compiled:
-    """A spec compiled for one set of delimiters: structure plus segment patterns."""
+    """A spec compiled for one set of delimiters: structure plus segment patterns.
 
-    def __init__(self, machine: Machine, d: Delimiters, charset: Charset, code_sets: dict[str, frozenset[str]]) -> None:
+    ``patterns[node][count]`` is the fullmatch of that node's pattern for a
+    segment written with ``count`` element separators (compiled on first use);
+    ``memo[node]`` remembers, up to ``MEMO`` per node, texts already found
+    valid there: the same segment recurs a lot in EDI (addresses, terms,
+    carrier, descriptions) and a set lookup is much cheaper than a match.
+    """
+
+    MEMO = 4096
+
+    def __init__(self, machine: Machine, d: Delimiters, charset: Charset, code_sets: dict[str, frozenset[str]], memo: bool = True) -> None:
         self.machine = machine
+        self.limit = self.MEMO if memo else 0
         self.d = d
         self.charset = charset
         self.code_sets = code_sets
         self.builder = PatternBuilder(d, charset, code_sets)
-        n = len(machine.nodes)
-        self.rx: list[Callable[[str], object] | None] = [None] * n
+        self.segment_patterns = [SegmentPatterns(self.builder, node) for node in machine.nodes]
+        # The machine's tables keyed by what a segment text starts with: "BEG", or "N1" + separator.
+        es = d.element
+        self.tables = [{(tag if len(tag) == 3 else tag + es): t for tag, t in table.items()} for table in machine.tables]
+        self.patterns = [sp.patterns for sp in self.segment_patterns]
+        self.memo: list[set[str]] = [set() for _ in machine.nodes]
         self.max_use = [BIG if s.max_use is None else s.max_use for s in machine.nodes]
         self.loop_max = [BIG if lp.repeat is None else lp.repeat for lp in machine.loops]
         self._checkers: dict[int, SegmentChecker] = {}
 
-    def matcher(self, index: int) -> Callable[[str], object]:
-        m = self.rx[index]
-        if m is None:
-            m = self.rx[index] = self.builder.matcher(self.machine.nodes[index])
-        return m
+    def valid(self, index: int, text: str) -> bool:
+        """Does ``text`` satisfy node ``index``'s content rules (the fast answer)?"""
+        if text in self.memo[index]:
+            return True
+        ok = self.segment_patterns[index].get(text.count(self.d.element))(text) is not None
+        if ok and len(self.memo[index]) < self.limit:
+            self.memo[index].add(text)
+        return ok
 
     def checker(self, index: int) -> SegmentChecker:
         c = self._checkers.get(index)
@@ -70,7 +87,7 @@ class _Tx:
     state: int = 0
     rep: int = 1
     count: int = 1  # segments so far, ST included
-    loops: list | None = None  # [loop index, iteration count] for open loops, ST loop first
+    iters: list | None = None  # per loop index: the iteration the loop is in (meaningful while open)
     hl_ids: list | None = None
     hl_stack: list | None = None
     hl_child: dict | None = None
@@ -84,28 +101,41 @@ class Validator:
     ``charset``: ``extended`` (X12.6 printable set, default) or ``any``.
     ``overlay``: optional callable ``(TransactionSpec) -> TransactionSpec`` applied
     before compiling (partner tightening/loosening, see ``overlay.py``).
+    ``memo``: remember segment texts found valid (see ``Compiled``); off only to measure.
     """
 
-    def __init__(self, library: SpecLibrary | None = None, *, charset: str = "extended", overlay=None, keep_segments: bool = False) -> None:
+    def __init__(self, library: SpecLibrary | None = None, *, charset: str = "extended", overlay=None, keep_segments: bool = False,
+                 memo: bool = True) -> None:
         self.library = library or default_library()
+        self.memo = memo
         self.charset_name = charset
         self.overlay = overlay
         self.keep_segments = keep_segments
         self._machines: dict[int, Machine] = {}
         self._compiled: dict[tuple, Compiled] = {}
+        self._specs: dict[tuple, TransactionSpec | None] = {}
+
+    def find_spec(self, icvn: str, vriic: str, fic: str, set_id: str, exact: bool = False) -> TransactionSpec | None:
+        """The library's answer, remembered: every ST asks the same few questions."""
+        key = (icvn, vriic, fic, set_id, exact)
+        try:
+            return self._specs[key]
+        except KeyError:
+            spec = self._specs[key] = self.library.find(icvn, vriic, fic, set_id, exact=exact)
+            return spec
 
     # -- compile cache ---------------------------------------------------------
 
     def compiled(self, spec: TransactionSpec, d: Delimiters, version: str) -> Compiled:
-        charset = Charset(self.charset_name, "00501" if version >= "00501" else "00401")
-        key = (id(spec), d, charset)
+        key = (id(spec), d, version >= "00501")
         c = self._compiled.get(key)
         if c is None:
+            charset = Charset(self.charset_name, "00501" if version >= "00501" else "00401")
             m = self._machines.get(id(spec))
             if m is None:
                 target = self.overlay(spec) if self.overlay else spec
                 m = self._machines[id(spec)] = Machine(target)
-            c = self._compiled[key] = Compiled(m, d, charset, self.library.code_sets(spec))
+            c = self._compiled[key] = Compiled(m, d, charset, self.library.code_sets(spec), memo=self.memo)
         return c
 
     # -- public ----------------------------------------------------------------
@@ -159,6 +189,7 @@ class _Run:
         self.gs_numbers: set[str] = set()
         self.st_numbers: set[str] = set()
         self.count = 0
+        self.compiled: dict[int, Compiled] = {}
         self.out: list[object] = []
         self.keep = False
 
@@ -234,6 +265,7 @@ class _Run:
         self.ix = ix
         self.d = scan.delimiters
         self.gs_numbers = set()
+        self.compiled: dict[int, Compiled] = {}
 
     def _close_interchange(self, offset: int, missing: bool, iea: list[str] | None = None, pos: Position | None = None) -> None:
         ix = self.ix
@@ -268,81 +300,75 @@ class _Run:
             if tx is None or tx.compiled is None or self.ix is None:
                 i += self._envelope(pieces[i], batch, i)
                 continue
-            # Hot loop: stay here while segments follow the simple paths.
+            if tx.keep is not None:  # keeping segments: the plain path, no need for speed
+                i += self._one(tx, pieces[i], batch, i)
+                continue
+            # Hot loop: stay here while segments follow the simple paths; ``_one`` has every rule.
             c = tx.compiled
-            tables = c.machine.tables
-            rx = c.rx
+            tables = c.tables
+            patterns = c.patterns
+            memo = c.memo
+            limit = c.limit
             max_use = c.max_use
             loop_max = c.loop_max
-            loops = tx.loops
+            iters = tx.iters
             state, rep, count = tx.state, tx.rep, tx.count
             table = tables[state]
-            keep = tx.keep
-            while i < n:
+            se = c.machine.se
+            for i in range(i, n):
                 seg = pieces[i]
-                tr = table.get(seg[:3] if seg[2:3] != es else seg[:2])
+                tr = table.get(seg[:3])
                 if tr is not None:
                     k = tr.kind
-                    if k == FORWARD:
+                    if k <= LOOP or (k == REPEAT and rep < max_use[state]):
                         t = tr.target
-                        m = rx[t]
-                        if m is not None and m(seg) is not None:
-                            state, rep = t, 1
-                            table = tables[t]
-                            count += 1
-                            i += 1
-                            if keep is not None:
-                                keep.append(seg)
-                            continue
-                    elif k == LOOP:
-                        t = tr.target
-                        m = rx[t]
-                        if m is not None and m(seg) is not None:
-                            p = tr.pops
+                        good = memo[t]
+                        if seg in good:
+                            ok = True
+                        else:
+                            w = seg.count(es)
+                            m = patterns[t][w] if w < 64 else None
+                            ok = m is not None and m(seg) is not None
+                            if ok and len(good) < limit:
+                                good.add(seg)
+                        if ok and k == LOOP:
                             if tr.reentry:
-                                again = loops[-p][1] + 1
                                 first = tr.pushes[0]
-                                if again <= loop_max[first]:
-                                    del loops[-p:]
-                                    loops.append([first, again])
-                                    for li in tr.pushes[1:]:
-                                        loops.append([li, 1])
-                                    state, rep = t, 1
-                                    table = tables[t]
-                                    count += 1
-                                    i += 1
-                                    if keep is not None:
-                                        keep.append(seg)
-                                    continue
+                                again = iters[first] + 1
+                                if again > loop_max[first]:
+                                    ok = False  # loop repeat exceeded: let _one report it
+                                else:
+                                    iters[first] = again
+                            if ok:
+                                for li in tr.fresh:
+                                    iters[li] = 1
+                        if ok:
+                            if k == REPEAT:
+                                rep += 1
                             else:
-                                if p:
-                                    del loops[-p:]
-                                for li in tr.pushes:
-                                    loops.append([li, 1])
                                 state, rep = t, 1
                                 table = tables[t]
-                                count += 1
-                                i += 1
-                                if keep is not None:
-                                    keep.append(seg)
-                                continue
-                    elif k == REPEAT and rep < max_use[state]:
-                        m = rx[state]
-                        if m is not None and m(seg) is not None:
-                            rep += 1
                             count += 1
-                            i += 1
-                            if keep is not None:
-                                keep.append(seg)
                             continue
+                    elif k == COMPLEX and tr.target == se and not tr.missing and not tr.not_used:
+                        # The trailer: check it and close the set without the general path.
+                        count += 1
+                        if c.valid(se, seg):
+                            tx.state, tx.rep, tx.count = se, 1, count
+                            self._end_tx(batch, i, se=seg.split(es))
+                            i += 1
+                            break
+                        count -= 1
                 tx.state, tx.rep, tx.count = state, rep, count
-                i += self._one(tx, seg, batch, i)
+                used = self._one(tx, seg, batch, i)
                 if self.tx is not tx:
+                    i += used
                     break
                 state, rep, count = tx.state, tx.rep, tx.count
                 table = tables[state]
             else:
                 tx.state, tx.rep, tx.count = state, rep, count
+                i = n
         self.segno += n
 
     def _envelope(self, seg: str, batch: Batch, i: int) -> int:
@@ -474,33 +500,39 @@ class _Run:
         convention = parts[3] if len(parts) > 3 else ""
         result = TransactionResult(set_id, control, g, convention, offset=batch.offset(i), segment_number=self.segno + i + 1)
         g.received += 1
-        pos = self._pos(batch, i, set_position=1)
+        def at(n: int) -> Position:  # only called when there is something to report
+            return _el(self._pos(batch, i, set_position=1), n)
+
         spec = None
-        if not re.fullmatch(r"[0-9]{3}", set_id):
-            result.findings.append(Finding("st.set_id_invalid", f"ST01 {set_id!r} is not a transaction set identifier", "ST", "ST01", _el(pos, 1), value=set_id))
+        if not (len(set_id) == 3 and set_id.isdigit() and set_id.isascii()):
+            result.findings.append(Finding("st.set_id_invalid", f"ST01 {set_id!r} is not a transaction set identifier", "ST", "ST01", at(1), value=set_id))
         else:
             # ST03, when sent, takes precedence over GS08 in choosing the implementation (X12.6, 005010).
-            spec = self.v.library.find(ix.version, convention, g.functional_id, set_id, exact=True) if convention else None
+            spec = self.v.find_spec(ix.version, convention, g.functional_id, set_id, exact=True) if convention else None
             if spec is None:
-                spec = self.v.library.find(ix.version, g.version, g.functional_id, set_id)
+                spec = self.v.find_spec(ix.version, g.version, g.functional_id, set_id)
                 if spec is not None and convention:
                     # Unknown convention: validated against the group's release, and said so.
                     result.findings.append(Finding("st.implementation_convention", f"implementation convention {convention!r} (ST03) is not supported; "
-                                                   f"validated as {g.version}", "ST", "ST03", _el(pos, 3), value=convention, severity="warning"))
+                                                   f"validated as {g.version}", "ST", "ST03", at(3), value=convention, severity="warning"))
             if spec is None:
-                result.findings.append(Finding("st.set_unsupported", f"transaction set {set_id} version {g.version or ix.version} is not supported", "ST", "ST01", _el(pos, 1), value=set_id))
+                result.findings.append(Finding("st.set_unsupported", f"transaction set {set_id} version {g.version or ix.version} is not supported", "ST", "ST01", at(1), value=set_id))
             elif spec.set_id != set_id:
-                result.findings.append(Finding("st.set_id_invalid", f"transaction set {set_id} does not belong in a {g.functional_id} group", "ST", "ST01", _el(pos, 1), value=set_id))
+                result.findings.append(Finding("st.set_id_invalid", f"transaction set {set_id} does not belong in a {g.functional_id} group", "ST", "ST01", at(1), value=set_id))
                 spec = None
             elif spec.fic != g.functional_id and not g.synthetic:
                 result.findings.append(Finding("st.set_id_invalid", f"transaction set {set_id} does not belong in functional group {g.functional_id!r} (expected {spec.fic})",
-                                               "ST", "ST01", _el(pos, 1), value=set_id))
+                                               "ST", "ST01", at(1), value=set_id))
         if not control:
-            result.findings.append(Finding("st.control_number_invalid", "ST02 control number is missing", "ST", "ST02", _el(pos, 2)))
+            result.findings.append(Finding("st.control_number_invalid", "ST02 control number is missing", "ST", "ST02", at(2)))
         elif control in self.st_numbers:
-            result.findings.append(Finding("st.duplicate_control_number", f"transaction set control number {control} already used in this group", "ST", "ST02", _el(pos, 2), value=control))
+            result.findings.append(Finding("st.duplicate_control_number", f"transaction set control number {control} already used in this group", "ST", "ST02", at(2), value=control))
         self.st_numbers.add(control)
-        compiled = self.v.compiled(spec, self.d, ix.version) if spec is not None else None
+        compiled = None
+        if spec is not None:
+            compiled = self.compiled.get(id(spec))
+            if compiled is None:  # per interchange: the delimiters are fixed within it
+                compiled = self.compiled[id(spec)] = self.v.compiled(spec, self.d, ix.version)
         result.spec = spec.source if spec is not None else None
         tx = _Tx(result, compiled)
         if self.keep and self.v.keep_segments:
@@ -509,31 +541,31 @@ class _Run:
         if compiled is not None:
             m = compiled.machine
             tx.state = m.start
-            tx.loops = [[0, 1]]
-            ok = compiled.matcher(m.start)(seg)
-            if ok is None:
+            tx.iters = [1] * len(m.loops)
+            if not compiled.valid(m.start, seg):
                 self._content(tx, m.start, seg, batch, i, 1)
 
     def _end_tx(self, batch: Batch | None, i: int | None, se: list[str] | None = None, missing: bool = False) -> None:
         tx = self.tx
         r = tx.result
         r.segment_count = tx.count
-        end = self._pos(batch, i, set_position=tx.count) if batch is not None else Position(segment_number=self.segno)
+        def end() -> Position:
+            return self._pos(batch, i, set_position=tx.count) if batch is not None else Position(segment_number=self.segno)
+
         if missing:
-            r.findings.append(Finding("se.missing", f"transaction set {r.set_id} {r.control_number} has no SE trailer", "SE", None, end))
+            r.findings.append(Finding("se.missing", f"transaction set {r.set_id} {r.control_number} has no SE trailer", "SE", None, end()))
         elif se is not None:
-            pos = self._pos(batch, i, set_position=tx.count)
             n = se[1] if len(se) > 1 else ""
             if not (n.isdigit() and int(n) == tx.count):
-                r.findings.append(Finding("se.count_mismatch", f"SE01 says {n!r} segments, counted {tx.count}", "SE", "SE01", _el(pos, 1), value=n))
+                r.findings.append(Finding("se.count_mismatch", f"SE01 says {n!r} segments, counted {tx.count}", "SE", "SE01", _el(end(), 1), value=n))
             c = se[2] if len(se) > 2 else ""
             if c != r.control_number:
-                r.findings.append(Finding("se.control_mismatch", f"SE02 {c!r} does not match ST02 {r.control_number!r}", "SE", "SE02", _el(pos, 2), value=c))
+                r.findings.append(Finding("se.control_mismatch", f"SE02 {c!r} does not match ST02 {r.control_number!r}", "SE", "SE02", _el(end(), 2), value=c))
         if tx.compiled is not None and tx.hl_last is not None and tx.hl_child[tx.hl_last][0] == "1":
             where = tx.hl_child[tx.hl_last][1]
             r.findings.append(Finding("hl.child_code", f"HL {tx.hl_last} says it has subordinate levels (HL04=1) but none follow", "HL", "HL04",
                                       _el(where, 4), value="1", data_element="736"))
-        if any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
+        if r.findings and any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
             r.findings.append(Finding("transaction.segment_errors", "one or more segments in error", None, None, Position(offset=r.offset, segment_number=r.segment_number)))
         if tx.keep is not None:
             r.segments = tx.keep
@@ -597,18 +629,13 @@ class _Run:
             for nu in tr.not_used:
                 kind = "loop.not_used" if isinstance(nu, LoopDef) else "segment.not_used"
                 findings.append(Finding(kind, f"{'loop' if isinstance(nu, LoopDef) else 'segment'} {nu.id} is marked not used", tag, None, pos.get(), loop=nu.path))
-            loops = tx.loops
-            last_popped = None
-            for _ in range(tr.pops):
-                last_popped = loops.pop()
+            iters = tx.iters
             for j, li in enumerate(tr.pushes):
-                count = 1
-                if j == 0 and tr.reentry and last_popped is not None:
-                    count = last_popped[1] + 1
+                count = iters[li] + 1 if j == 0 and tr.reentry else 1
                 loop = m.loops[li]
                 if loop.repeat is not None and count > loop.repeat:
                     findings.append(Finding("loop.max_exceeded", f"loop {loop.id} occurs {count} times, at most {loop.repeat}", tag, None, pos.get(), loop=loop.path))
-                loops.append([li, count])
+                iters[li] = count
             if target == tx.state and not tr.pushes:
                 tx.rep += 1
                 if tx.rep > c.max_use[target]:
@@ -618,7 +645,7 @@ class _Run:
             if tr.hl:
                 self._hl(tx, seg, d, pos.get())
         tx.state = target
-        if c.matcher(target)(seg) is None:
+        if not c.valid(target, seg):
             self._content(tx, target, seg, batch, i, tx.count)
         if target == m.se:
             self._end_tx(batch, i, se=seg.split(d.element))

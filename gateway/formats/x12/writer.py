@@ -42,6 +42,8 @@ def serialize_segment(tag: str, elements: Iterable[Value], d: Delimiters) -> str
 
 
 def _check(text: str, d: Delimiters, tag: str) -> None:
+    if text.isalnum():
+        return  # the usual case; delimiters are never letters or digits
     for ch in (d.element, d.component, d.segment) + ((d.repetition,) if d.repetition else ()):
         if ch in text:
             raise WriterError(f"{tag}: value {text!r} contains the delimiter {ch!r}")
@@ -106,6 +108,14 @@ class EnvelopeWriter:
         self._emit(tag, *elements)
         if self._st is not None:
             self._segments += 1
+
+    def plain(self, tag: str, *values: str) -> None:
+        """A segment of already-clean values (letters, digits, inner spaces), without checks."""
+        if self._st is None:
+            raise WriterError(f"{tag} outside a transaction set")
+        d = self.d
+        self.parts.append(d.element.join((tag, *values)) + d.segment + d.suffix)
+        self._segments += 1
 
     def group(self, functional_id: str, sender: str, receiver: str, control_number: int, version: str) -> None:
         if self._isa is None or self._gs is not None:

@@ -99,7 +99,7 @@ def test_compiled_pattern_agrees_with_reference_checker(data):
     for _ in range(8):
         text = data.draw(segment_texts(seg, d))
         problems = checker.check(text)
-        assert (match(text) is not None) == (not problems), (text, [p.code for p in problems], builder.segment(seg))
+        assert (match(text) is not None) == (not problems), (text, [p.code for p in problems], builder.segment(seg, text.count(d.element)))
 
 
 def _seg(*elements, syntax=()):
@@ -174,7 +174,7 @@ def test_code_lists_are_compiled_as_a_trie_and_still_exact():
     codes = [f"{a}{b}" for a in "ABCDEFGHIJ" for b in "0123456789"] + ["A", "ZZ"]
     seg = _seg(_el("BEG01", "ID", 1, 2, codes=codes))
     d = Delimiters("*", ":", "~")
-    rx = PatternBuilder(d, Charset()).compile(seg)
-    assert all(rx.fullmatch(f"BEG*{c}") for c in codes)
-    assert not rx.fullmatch("BEG*B")
-    assert not rx.fullmatch("BEG*ZZZ")
+    match = PatternBuilder(d, Charset()).matcher(seg)
+    assert all(match(f"BEG*{c}") for c in codes)
+    assert not match("BEG*B")
+    assert not match("BEG*ZZZ")
