@@ -32,6 +32,8 @@ Exit status: 0 when all checks pass and both peaks are under the bound,
 
 from __future__ import annotations
 
+from bench_common import ROOT, SPEC_DIR, Generated, engine_version  # noqa: F401 (run as a script from benchmarks/)
+
 import argparse
 import json
 import os
@@ -41,11 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = ROOT / "gateway" / "formats" / "x12" / "specs" / "004010"
 MB = 1_000_000
 TARGET_MB = 150.0
 
@@ -125,14 +124,6 @@ def ship_notice(rng: random.Random, control: str, n: int, sscc: list[int]) -> tu
     return segs, hl
 
 
-@dataclass
-class Generated:
-    path: Path
-    transactions: int
-    segments: int
-    size: int
-
-
 def generate_856(path: Path, size_mb: float, per_interchange: int = 1000, seed: int = 856) -> Generated:
     """Stream 856s into ``path`` until it holds at least ``size_mb`` MB; memory stays small."""
     rng = random.Random(seed)
@@ -163,23 +154,6 @@ def generate_856(path: Path, size_mb: float, per_interchange: int = 1000, seed: 
             written += len(text)
             segments += len(block)
     return Generated(path, transactions, segments, path.stat().st_size)
-
-
-def engine_version() -> str:
-    """The checkout being measured: commit, plus the engine files changed since (best effort)."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    head = git("rev-parse", "--short", "HEAD")
-    if not head:
-        return "unknown (not a git checkout)"
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "gateway").splitlines()]
-    return head + (f" + uncommitted changes in {', '.join(changed)}" if changed else " (clean)")
 
 
 # ---------------------------------------------------------------------------

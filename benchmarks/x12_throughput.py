@@ -39,6 +39,8 @@ Exit status: 0 when all checks and targets pass, 1 when a target is missed,
 
 from __future__ import annotations
 
+from bench_common import ROOT, SPEC_DIR, Generated, engine_version  # noqa: F401 (run as a script from benchmarks/)
+
 import argparse
 import gc
 import io
@@ -53,8 +55,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-ROOT = Path(__file__).resolve().parents[1]
-SPEC_DIR = ROOT / "gateway" / "formats" / "x12" / "specs" / "004010"
 CHUNK = 1 << 20
 
 TARGET_VS_PYX12 = 30.0  # (e) at least this many times faster than (c)
@@ -139,14 +139,6 @@ def purchase_order(rng: random.Random, catalog: Catalog, control: str, po_number
     return segs
 
 
-@dataclass
-class Generated:
-    path: Path
-    transactions: int
-    segments: int
-    size: int
-
-
 def generate_850(path: Path, transactions: int, per_interchange: int = 1000, seed: int = 850) -> Generated:
     """Write ``transactions`` 850s (one group per interchange, ``per_interchange`` sets each)."""
     rng = random.Random(seed)
@@ -172,23 +164,6 @@ def generate_850(path: Path, transactions: int, per_interchange: int = 1000, see
             out.write(sep.join(block) + sep)
             segments += len(block)
     return Generated(path, transactions, segments, path.stat().st_size)
-
-
-def engine_version() -> str:
-    """The checkout being measured: commit, plus the engine files changed since (best effort)."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=10).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
-    head = git("rev-parse", "--short", "HEAD")
-    if not head:
-        return "unknown (not a git checkout)"
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "gateway").splitlines()]
-    return head + (f" + uncommitted changes in {', '.join(changed)}" if changed else " (clean)")
 
 
 # ---------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_verdicts_agree_with_pyx12(release: str, source: str):
             problems.append(f"{r.name}: pyx12's AK5s {o.run.verdicts} differ from its error tree {o.run.tree}")
         for key, code in o.only_pyx12:
             problems.append(f"{r.name}: pyx12 acknowledges {key[1]} ST02={key[2]} (GS06={key[0]}, AK501={code}) which we do not report")
-        for s, reason, detail in o.not_comparable:
+        for s, reason, _detail in o.not_comparable:
             # pyx12 picks a map by GS01 alone: a set under another GS01 has no ST in that map and gets no AK2.
             # That is only acceptable for sets we reject for exactly that (st.set_id_invalid).
             if reason == "pyx12_did_not_acknowledge_set" and "st.set_id_invalid@ST01" not in s.codes:

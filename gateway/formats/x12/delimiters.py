@@ -82,7 +82,7 @@ def scan_isa(text: str) -> IsaScan:
             return IsaScan(None, 0, [], [("isa.truncated", "the file ends inside the ISA segment")])
         elements.append(text[pos + 1])
         term_at = pos + 2
-        for i, (value, width) in enumerate(zip(elements, ISA_WIDTHS)):
+        for i, (value, width) in enumerate(zip(elements, ISA_WIDTHS, strict=True)):
             if len(value) != width:
                 problems.append((f"isa.{i + 1:02d}", f"ISA{i + 1:02d} must be {width} characters wide, found {len(value)} ({value!r})"))
     cs = elements[15]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 from .delimiters import Delimiters, IsaScan
 from .elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
@@ -24,7 +24,7 @@ from .envelope import ISA_CODES as _ISA_CODES
 from .findings import ISA_FIELD_CODES, Finding, Position
 from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
-from .model import LoopDef, SegmentDef, TransactionSpec
+from .model import LoopDef, TransactionSpec
 from .results import GroupResult, InterchangeResult, Report, TransactionResult
 from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, not_found_code
 
@@ -315,7 +315,8 @@ class _Run:
             state, rep, count = tx.state, tx.rep, tx.count
             table = tables[state]
             se = c.machine.se
-            for i in range(i, n):
+            start = i
+            for i in range(start, n):  # noqa: B020 - i continues where the outer loop left off
                 seg = pieces[i]
                 tr = table.get(seg[:3])
                 if tr is not None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import NotX12, UnreadableInput
-from gateway.formats.x12.delimiters import Delimiters, scan_isa
+from gateway.formats.x12.delimiters import scan_isa
 from gateway.formats.x12.lexer import Lexer, open_source
 from gateway.formats.x12.parser import iter_segments, parse, serialize
 
