@@ -7,7 +7,8 @@ whether retrying the same operation could succeed (``retryable``)::
     ├── InputError            the caller's input cannot be used (terminal)
     │   ├── UnreadableInput   a file or stream cannot be read          input.unreadable
     │   └── NotX12            the bytes are not an X12 interchange     x12.not_x12
-    └── SpecError             an X12 spec (map) file is missing/invalid spec.invalid
+    ├── SpecError             an X12 spec (map) file is missing/invalid spec.invalid
+    └── ConfigError           a YAML document (profile, mapping) is invalid config.invalid
 
 Validation problems inside an interchange are *not* exceptions: they are
 findings (see ``gateway.formats.x12.findings``) that end up in acknowledgements.
@@ -46,3 +47,13 @@ class NotX12(InputError):
 
 class SpecError(GatewayError):
     code = "spec.invalid"
+
+
+class ConfigError(GatewayError):
+    """A YAML document does not fit its model; ``problems`` lists every one as ``file:line: message``."""
+
+    code = "config.invalid"
+
+    def __init__(self, problems: list[str], *, code: str | None = None) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems), code=code)

@@ -1,0 +1,1 @@
+"""Typed models for the YAML documents the gateway reads (partner profiles, mapping specs, settings)."""

@@ -1,0 +1,303 @@
+"""One typed model per YAML document kind: dataclasses that validate, default, document themselves.
+
+A model is a dataclass deriving from ``Model``. Its fields' annotations say the
+type; ``typing.Annotated`` extras add constraints (``Doc``, ``Pattern``,
+``Format``, ``Secret``, ``Schema``). From that single definition come:
+
+* ``Model.json_schema()``: the published JSON Schema (unknown keys rejected);
+* ``Model.load(source)``: every problem of a YAML document at once, as
+  ``file:line: message``, then the typed object with defaults filled in;
+* ``to_data()`` and ``repr()`` that mask secrets.
+
+Validation uses jsonschema with validators compiled once per model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Annotated, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
+
+from jsonschema import Draft202012Validator
+
+from ..errors import ConfigError
+from .yamlio import Source
+
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class Doc:
+    text: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: str
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str  # date, date-time, ...
+
+
+@dataclass(frozen=True)
+class Secret:
+    """The value is masked when shown or written back."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A hand-written JSON Schema fragment for this field (replaces the derived one)."""
+
+    fragment: dict
+
+
+@dataclass(frozen=True)
+class Range:
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+def _meta(hint: Any) -> tuple[Any, list]:
+    if get_origin(hint) is Annotated:
+        base, *extras = get_args(hint)
+        return base, extras
+    return hint, []
+
+
+def _is_optional(hint: Any) -> tuple[bool, Any]:
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(hint) if a is not type(None)]
+        if len(args) < len(get_args(hint)):
+            return True, args[0] if len(args) == 1 else Union[tuple(args)]  # type: ignore[return-value]
+    return False, hint
+
+
+class Model:
+    """Base for YAML-backed dataclasses. Subclasses must be ``@dataclass``es."""
+
+    _validator: ClassVar[Draft202012Validator | None] = None
+    schema_id: ClassVar[str | None] = None  # $id of the published schema
+    schema_title: ClassVar[str | None] = None
+
+    # -- schema --------------------------------------------------------------------------------
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        defs: dict[str, dict] = {}
+        root = _object_schema(cls, defs)
+        schema: dict = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+        if cls.schema_id:
+            schema["$id"] = cls.schema_id
+        schema["title"] = cls.schema_title or cls.__name__
+        schema.update(root)
+        defs.pop(cls.__name__, None)
+        if defs:
+            schema["$defs"] = dict(sorted(defs.items()))
+        return schema
+
+    @classmethod
+    def validator(cls) -> Draft202012Validator:
+        v = cls.__dict__.get("_validator")
+        if v is None:
+            v = Draft202012Validator(cls.json_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+            cls._validator = v
+        return v
+
+    # -- load ------------------------------------------------------------------------------------
+
+    @classmethod
+    def problems(cls, data: Any, source: Source | None = None) -> list[str]:
+        """Every way ``data`` does not fit this model, as ``where: message`` lines."""
+        out = []
+        for err in sorted(cls.validator().iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+            out.extend(_explain(err, source))
+        return sorted(set(out), key=out.index)
+
+    @classmethod
+    def load(cls, source: Source):
+        found = cls.problems(source.data, source)
+        if found:
+            raise ConfigError(found)
+        return build(cls, source.data)
+
+    @classmethod
+    def from_data(cls, data: Any, name: str = "<data>"):
+        return cls.load(Source(name, data, {}))
+
+    # -- dump ------------------------------------------------------------------------------------
+
+    def to_data(self, *, reveal: bool = False) -> dict:
+        return _dump(self, reveal)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.to_data().items())
+        return f"{type(self).__name__}({fields})"
+
+
+def _explain(err, source: Source | None) -> list[str]:
+    loc = tuple(err.absolute_path)
+
+    def where(at: tuple) -> str:
+        if source is None:
+            return "/".join(map(str, at)) or "(document)"
+        return source.where(at)
+
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = set(err.schema.get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        hint = f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
+        return [f"{where(loc + (k,))}: unknown key {k!r}{hint}" for k in extra]
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return [f"{where(loc)}: missing required key {missing!r}"]
+    if err.validator in ("anyOf", "oneOf") and err.context:
+        # Report the branch that went furthest, not "is not valid under any of the given schemas".
+        best = max(err.context, key=lambda e: len(e.absolute_path))
+        return _explain(best, source)
+    path = "/".join(map(str, loc))
+    return [f"{where(loc)}: {path + ': ' if path else ''}{err.message}"]
+
+
+# -- schema derivation ----------------------------------------------------------------------------
+
+
+def _object_schema(cls: type, defs: dict[str, dict]) -> dict:
+    hints = get_type_hints(cls, include_extras=True)
+    props: dict[str, dict] = {}
+    required: list[str] = []
+    for f in dataclasses.fields(cls):
+        if f.name.startswith("_"):
+            continue
+        props[f.name] = _field_schema(hints[f.name], defs)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            required.append(f.name)
+        elif f.default is not dataclasses.MISSING and f.default is not None and isinstance(f.default, (str, int, float, bool)):
+            props[f.name].setdefault("default", f.default)
+    out: dict = {"type": "object", "additionalProperties": False, "properties": props}
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    if doc and not doc.startswith(cls.__name__ + "("):
+        out["description"] = " ".join(doc.split())
+    if required:
+        out["required"] = required
+    return out
+
+
+def _field_schema(hint: Any, defs: dict[str, dict]) -> dict:
+    base, extras = _meta(hint)
+    custom = next((x for x in extras if isinstance(x, Schema)), None)
+    if custom is not None:
+        out = dict(custom.fragment)
+    else:
+        out = _type_schema(base, defs)
+    for x in extras:
+        if isinstance(x, Doc):
+            out["description"] = x.text
+        elif isinstance(x, Pattern):
+            out["pattern"] = x.regex
+        elif isinstance(x, Format):
+            out["format"] = x.name
+        elif isinstance(x, Secret):
+            out["writeOnly"] = True
+        elif isinstance(x, Range):
+            if x.minimum is not None:
+                out["minimum"] = x.minimum
+            if x.maximum is not None:
+                out["maximum"] = x.maximum
+    return out
+
+
+def _type_schema(hint: Any, defs: dict[str, dict]) -> dict:
+    optional, inner = _is_optional(hint)
+    if optional:
+        schema = _field_schema(inner, defs)
+        desc = schema.pop("description", None)
+        out = {"anyOf": [schema, {"type": "null"}]}
+        if desc:
+            out["description"] = desc
+        return out
+    origin = get_origin(hint)
+    if hint is str:
+        return {"type": "string"}
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is int:
+        return {"type": "integer"}
+    if hint is float:
+        return {"type": "number"}
+    if hint is Any or hint is object:
+        return {}
+    if origin is Literal:
+        values = list(get_args(hint))
+        return {"enum": values}
+    if origin in (list, typing.List):
+        (item,) = get_args(hint) or (Any,)
+        return {"type": "array", "items": _field_schema(item, defs)}
+    if origin in (dict, typing.Dict):
+        key, value = get_args(hint) or (str, Any)
+        return {"type": "object", "additionalProperties": _field_schema(value, defs)}
+    if origin in (Union, types.UnionType):
+        return {"anyOf": [_field_schema(a, defs) for a in get_args(hint)]}
+    if dataclasses.is_dataclass(hint):
+        name = hint.__name__
+        if name not in defs:
+            defs[name] = {}  # placeholder against recursion
+            defs[name] = _object_schema(hint, defs)
+        return {"$ref": f"#/$defs/{name}"}
+    raise TypeError(f"no JSON Schema for annotation {hint!r}")
+
+
+# -- building objects ------------------------------------------------------------------------------
+
+
+def build(hint: Any, value: Any) -> Any:
+    """Turn validated plain data into the typed value ``hint`` describes (defaults filled in)."""
+    base, _ = _meta(hint)
+    optional, inner = _is_optional(base)
+    if optional:
+        return None if value is None else build(inner, value)
+    origin = get_origin(base)
+    if dataclasses.is_dataclass(base) and isinstance(base, type):
+        hints = get_type_hints(base, include_extras=True)
+        kwargs = {}
+        for f in dataclasses.fields(base):
+            if isinstance(value, dict) and f.name in value:
+                kwargs[f.name] = build(hints[f.name], value[f.name])
+        return base(**kwargs)
+    if origin in (list, typing.List) and isinstance(value, list):
+        (item,) = get_args(base) or (Any,)
+        return [build(item, v) for v in value]
+    if origin in (dict, typing.Dict) and isinstance(value, dict):
+        _, item = get_args(base) or (str, Any)
+        return {k: build(item, v) for k, v in value.items()}
+    if origin in (Union, types.UnionType):
+        for arg in get_args(base):
+            a, _ = _meta(arg)
+            if dataclasses.is_dataclass(a) and isinstance(value, dict):
+                return build(a, value)
+        return value
+    return value
+
+
+def _dump(value: Any, reveal: bool, secret: bool = False) -> Any:
+    if secret and not reveal and value is not None:
+        return MASK
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        hints = get_type_hints(type(value), include_extras=True)
+        out = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if v is None or v == [] or v == {}:
+                continue
+            _, extras = _meta(hints[f.name])
+            out[f.name] = _dump(v, reveal, any(isinstance(x, Secret) for x in extras))
+        return out
+    if isinstance(value, list):
+        return [_dump(v, reveal, secret) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v, reveal, secret) for k, v in value.items()}
+    return value

@@ -1,0 +1,162 @@
+"""A transaction set as a loop tree, for mapping.
+
+The segments of a validated set are placed with the same compiled walk the
+validator uses (``structure.Machine``): each segment lands in the loop
+iteration the spec assigns it to. Loop nodes are named by their map ID
+(``N1_LOOP``, ``PO1_LOOP``, ``HL_LOOP``); wrapper tables (heading, detail,
+summary) are kept but transparent to ``children()``. HL loops are nested by
+their parent links (HL02), so an 856 reads shipment → order → pack → item.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ...mapping.nodes import Node
+from .delimiters import Delimiters
+from .model import TransactionSpec
+from .structure import CANDIDATES, Machine
+from .validator import _pick
+
+_REF = re.compile(r"([A-Z][A-Z0-9]{1,2})?(\d{2})(?:-(\d{2}))?")
+
+
+def _text(value: str) -> str:
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
+class SegmentNode:
+    """A segment: ``value("BEG03")`` is element 03, ``value("REF04-02")`` a component."""
+
+    __slots__ = ("name", "elements", "position", "d")
+
+    def __init__(self, name: str, elements: list[str], position: int, d: Delimiters) -> None:
+        self.name = name
+        self.elements = elements
+        self.position = position  # within the transaction set, ST = 1
+        self.d = d
+
+    @property
+    def where(self) -> str:
+        return f"{self.name} (segment {self.position} of the set)"
+
+    def children(self, name: str | None = None) -> list[Node]:
+        return []
+
+    def value(self, key: str) -> str | None:
+        m = _REF.fullmatch(key)
+        if m is None or (m.group(1) and m.group(1) != self.name):
+            return None
+        n = int(m.group(2))
+        if not 0 < n <= len(self.elements):
+            return None
+        v = self.elements[n - 1]
+        if self.d.repetition and self.d.repetition in v:
+            v = v.split(self.d.repetition)[0]
+        if m.group(3):
+            comps = v.split(self.d.component)
+            c = int(m.group(3))
+            v = comps[c - 1] if 0 < c <= len(comps) else ""
+        return _text(v) if v != "" else None
+
+    def __repr__(self) -> str:
+        return f"<{self.d.element.join([self.name, *self.elements])}>"
+
+
+class LoopNode:
+    __slots__ = ("name", "items", "wrapper", "first")
+
+    def __init__(self, name: str, wrapper: bool = False) -> None:
+        self.name = name
+        self.items: list = []
+        self.wrapper = wrapper
+        self.first: SegmentNode | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.name} at {self.first.where}" if self.first is not None else self.name
+
+    def flat(self) -> list:
+        out = []
+        for item in self.items:
+            if isinstance(item, LoopNode) and item.wrapper:
+                out += item.flat()
+            else:
+                out.append(item)
+        return out
+
+    def children(self, name: str | None = None) -> list:
+        kids = self.flat()
+        return kids if name is None else [k for k in kids if k.name == name]
+
+    def value(self, key: str) -> str | None:
+        # A loop answers for its first segment: N1_LOOP's "N101".
+        return self.first.value(key) if self.first is not None else None
+
+    def __repr__(self) -> str:
+        return f"<{self.name} {self.items!r}>"
+
+
+def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode:
+    """The loop tree of one transaction set (``segments`` from ST to SE, terminators removed)."""
+    root = LoopNode(machine.spec.st_loop.id)
+    by_loop = [LoopNode(lp.id, lp.type == "wrapper") for lp in machine.loops]
+    open_nodes: dict[int, LoopNode] = {0: root}
+    stack: list[int] = [0]  # open loop indexes, outermost first
+    state = machine.start
+    for position, text in enumerate(segments, 1):
+        parts = text.split(d.element)
+        node = SegmentNode(parts[0], parts[1:], position, d)
+        if position == 1:
+            root.items.append(node)
+            root.first = node
+            continue
+        tr = machine.tables[state].get(parts[0])
+        if tr is not None and tr.kind == CANDIDATES:
+            tr = _pick(tr, text, d)
+        if tr is None:
+            open_nodes[stack[-1]].items.append(node)  # misplaced: kept where it stands
+            continue
+        for _ in range(tr.pops):
+            open_nodes.pop(stack.pop(), None)
+        for li in tr.pushes:
+            loop = LoopNode(by_loop[li].name, by_loop[li].wrapper)
+            open_nodes[stack[-1]].items.append(loop)
+            open_nodes[li] = loop
+            stack.append(li)
+        current = open_nodes[stack[-1]]
+        if tr.pushes and current.first is None:
+            current.first = node
+        current.items.append(node)
+        state = tr.target
+    _nest_hl(root)
+    return root
+
+
+def _nest_hl(root: LoopNode) -> None:
+    """Move each HL loop under the HL loop its HL02 names."""
+    found: list[tuple[LoopNode, LoopNode]] = []  # (container, hl loop)
+
+    def walk(node: LoopNode) -> None:
+        for item in node.items:
+            if isinstance(item, LoopNode):
+                if item.first is not None and item.first.name == "HL":
+                    found.append((node, item))
+                walk(item)
+
+    walk(root)
+    by_id = {hl.first.value("HL01"): hl for _, hl in found}
+    for container, hl in found:
+        parent = by_id.get(hl.first.value("HL02") or "")
+        if parent is not None and parent is not hl:
+            container.items.remove(hl)
+            parent.items.append(hl)
+
+
+def transaction_tree(spec: TransactionSpec, segments: list[str], d: Delimiters, machine: Machine | None = None) -> LoopNode:
+    return build_tree(machine or Machine(spec), segments, d)

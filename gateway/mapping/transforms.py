@@ -1,0 +1,162 @@
+"""The closed vocabulary of value conversions used by mapping specs.
+
+Each function takes text and returns the converted value or raises
+``BadValue`` with a message for the user. Nothing here evaluates input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+
+class BadValue(ValueError):
+    pass
+
+
+def transform(name: str, value: str) -> str:
+    if name == "trim":
+        return value.strip()
+    if name == "upper":
+        return value.upper()
+    if name == "lower":
+        return value.lower()
+    if name == "strip_zeros":
+        stripped = value.lstrip("0")
+        return stripped or ("0" if value else value)
+    if name == "digits":
+        return "".join(ch for ch in value if ch.isdigit())
+    raise BadValue(f"unknown transform {name!r}")
+
+
+_DATE_FORMATS = {
+    "CCYYMMDD": "%Y%m%d",
+    "MMDDCCYY": "%m%d%Y",
+    "CCYY-MM-DD": "%Y-%m-%d",
+    "MM/DD/CCYY": "%m/%d/%Y",
+}
+_TIME_FORMATS = {"HHMM": "%H%M", "HHMMSS": "%H%M%S", "HH:MM": "%H:%M", "HH:MM:SS": "%H:%M:%S"}
+
+
+def to_date(value: str, fmt: str | None) -> str:
+    """Partner date text -> ISO ``YYYY-MM-DD``."""
+    v = value.strip()
+    fmt = fmt or ("CCYYMMDD" if len(v) == 8 else "YYMMDD" if len(v) == 6 else "CCYY-MM-DD")
+    try:
+        if fmt == "YYMMDD":
+            year = int(v[:2])
+            v = ("20" if year < 50 else "19") + v
+            return dt.datetime.strptime(v, "%Y%m%d").date().isoformat()
+        if fmt == "MMDDYY":
+            year = int(v[4:6])
+            v = v[:4] + ("20" if year < 50 else "19") + v[4:6]
+            return dt.datetime.strptime(v, "%m%d%Y").date().isoformat()
+        return dt.datetime.strptime(v, _DATE_FORMATS[fmt]).date().isoformat()
+    except (ValueError, KeyError):
+        raise BadValue(f"{value!r} is not a date in format {fmt}") from None
+
+
+def to_time(value: str, fmt: str | None) -> str:
+    """Partner time text -> ``HH:MM`` or ``HH:MM:SS``."""
+    v = value.strip()
+    if fmt is None:
+        fmt = {4: "HHMM", 6: "HHMMSS", 5: "HH:MM", 8: "HH:MM:SS"}.get(len(v), "HHMM")
+        if len(v) in (7, 8) and v.isdigit():
+            v, fmt = v[:6], "HHMMSS"  # decimal seconds are dropped
+    try:
+        t = dt.datetime.strptime(v, _TIME_FORMATS[fmt]).time()
+    except (ValueError, KeyError):
+        raise BadValue(f"{value!r} is not a time in format {fmt}") from None
+    return t.strftime("%H:%M:%S") if t.second or fmt in ("HHMMSS", "HH:MM:SS") else t.strftime("%H:%M")
+
+
+def to_decimal(value: str, implied: int | None = None) -> str:
+    v = value.strip().replace(",", "") if "," in value and "." in value else value.strip()
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        raise BadValue(f"{value!r} is not a number") from None
+    if not d.is_finite():
+        raise BadValue(f"{value!r} is not a number")
+    if implied:
+        d = d.scaleb(-implied)
+    return decimal_text(d)
+
+
+def decimal_text(d: Decimal) -> str:
+    """Plain notation, no exponent, trailing zeros after the point removed."""
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def to_integer(value: str) -> int:
+    try:
+        d = Decimal(value.strip())
+    except InvalidOperation:
+        raise BadValue(f"{value!r} is not a whole number") from None
+    if d != d.to_integral_value():
+        raise BadValue(f"{value!r} is not a whole number")
+    return int(d)
+
+
+def to_boolean(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("y", "yes", "true", "1", "t"):
+        return True
+    if v in ("n", "no", "false", "0", "f"):
+        return False
+    raise BadValue(f"{value!r} is not yes/no")
+
+
+def scale(value: str, factor: str) -> str:
+    try:
+        return decimal_text(Decimal(value) * Decimal(str(factor)))
+    except InvalidOperation:
+        raise BadValue(f"cannot scale {value!r} by {factor!r}") from None
+
+
+# -- outbound formatting ------------------------------------------------------------------------
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_ISO_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def format_date(value: str, fmt: str) -> str:
+    m = _ISO_DATE.match(value)
+    if m is None:
+        raise BadValue(f"{value!r} is not an ISO date")
+    y, mo, d = m.groups()
+    out = {"CCYYMMDD": f"{y}{mo}{d}", "YYMMDD": f"{y[2:]}{mo}{d}", "MMDDYY": f"{mo}{d}{y[2:]}", "MMDDCCYY": f"{mo}{d}{y}",
+           "CCYY-MM-DD": f"{y}-{mo}-{d}", "MM/DD/CCYY": f"{mo}/{d}/{y}"}.get(fmt)
+    if out is None:
+        return format_time(value, fmt)
+    return out
+
+
+def format_time(value: str, fmt: str) -> str:
+    m = _ISO_TIME.match(value[11:] if "T" in value else value)
+    if m is None:
+        raise BadValue(f"{value!r} is not a time")
+    h, mi, s = m.groups()
+    s = s or "00"
+    out = {"HHMM": f"{h}{mi}", "HHMMSS": f"{h}{mi}{s}", "HH:MM": f"{h}:{mi}", "HH:MM:SS": f"{h}:{mi}:{s}"}.get(fmt)
+    if out is None:
+        raise BadValue(f"unknown format {fmt!r}")
+    return out
+
+
+def format_number(value: str, implied: int | None = None, decimals: int | None = None) -> str:
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise BadValue(f"{value!r} is not a number") from None
+    if implied:
+        return str(int((d.scaleb(implied)).to_integral_value()))
+    if decimals is not None:
+        d = d.quantize(Decimal(1).scaleb(-decimals))
+        return format(d, "f")
+    return decimal_text(d)
