@@ -6,7 +6,9 @@ whether retrying the same operation could succeed (``retryable``)::
     GatewayError
     ├── InputError            the caller's input cannot be used (terminal)
     │   ├── UnreadableInput   a file or stream cannot be read          input.unreadable
-    │   └── NotX12            the bytes are not an X12 interchange     x12.not_x12
+    │   ├── NotX12            the bytes are not an X12 interchange     x12.not_x12
+    │   └── FlatFileError     a CSV/fixed/JSON/XML file does not fit   flatfile.invalid
+    │                         its layout (or is unsafe XML)
     ├── SpecError             an X12 spec (map) file is missing/invalid spec.invalid
     └── ConfigError           a YAML document (profile, mapping) is invalid config.invalid
 
@@ -43,6 +45,19 @@ class UnreadableInput(InputError):
 
 class NotX12(InputError):
     code = "x12.not_x12"
+
+
+class FlatFileError(InputError):
+    """A partner flat file cannot be read with its layout: undecodable, malformed, a line of no known record
+    type, a detail record before its parent, XML declaring entities. The message names the file, the line (or
+    key path) and the reason: ``orders.csv line 4: ...``; ``file`` and ``line`` are kept for callers."""
+
+    code = "flatfile.invalid"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.file = file
+        self.line = line
 
 
 class SpecError(GatewayError):

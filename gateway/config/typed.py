@@ -2,12 +2,13 @@
 
 A model is a dataclass deriving from ``Model``. Its fields' annotations say the
 type; ``typing.Annotated`` extras add constraints (``Doc``, ``Pattern``,
-``Format``, ``Secret``, ``Schema``). From that single definition come:
+``Format``, ``Secret``, ``Schema``, ``Range``, ``Keys``). From that single definition come:
 
 * ``Model.json_schema()``: the published JSON Schema (unknown keys rejected);
 * ``Model.load(source)``: every problem of a YAML document at once, as
   ``file:line: message``, then the typed object with defaults filled in;
-* ``to_data()`` and ``repr()`` that mask secrets.
+* ``to_data()`` and ``repr()`` that mask secrets (and problem messages never
+  echo a secret's value).
 
 Validation uses jsonschema with validators compiled once per model.
 """
@@ -15,6 +16,7 @@ Validation uses jsonschema with validators compiled once per model.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from dataclasses import dataclass
@@ -61,6 +63,14 @@ class Range:
     maximum: int | None = None
 
 
+@dataclass(frozen=True)
+class Keys:
+    """The keys of a ``dict`` field must match ``regex``; ``text`` says what they are, for error messages."""
+
+    regex: str
+    text: str = ""
+
+
 def _meta(hint: Any) -> tuple[Any, list]:
     if get_origin(hint) is Annotated:
         base, *extras = get_args(hint)
@@ -95,7 +105,8 @@ class Model:
             schema["$id"] = cls.schema_id
         schema["title"] = cls.schema_title or cls.__name__
         schema.update(root)
-        defs.pop(cls.__name__, None)
+        if f'"#/$defs/{cls.__name__}"' not in json.dumps(defs) + json.dumps(root):
+            defs.pop(cls.__name__, None)  # the root is the document itself, unless it refers to itself
         if defs:
             schema["$defs"] = dict(sorted(defs.items()))
         return schema
@@ -159,8 +170,25 @@ def _explain(err, source: Source | None) -> list[str]:
         # Report the branch that went furthest, not "is not valid under any of the given schemas".
         best = max(err.context, key=lambda e: len(e.absolute_path))
         return _explain(best, source)
+    if "propertyNames" in err.absolute_schema_path and isinstance(err.instance, str):
+        key, what = err.instance, err.schema.get("description") if isinstance(err.schema, dict) else None
+        explain = f"is not {what}" if what else err.message.replace(repr(key), "", 1).strip()
+        return [f"{where(loc + (key,))}: key {key!r} {explain}"]
     path = "/".join(map(str, loc))
-    return [f"{where(loc)}: {path + ': ' if path else ''}{err.message}"]
+    message = err.message
+    if _is_secret(err):
+        message = message.replace(repr(err.instance), MASK) if repr(err.instance) in message else "invalid secret value"
+    return [f"{where(loc)}: {path + ': ' if path else ''}{message}"]
+
+
+def _is_secret(err) -> bool:
+    """Whether the value in error sits in a field marked ``Secret`` (``writeOnly``)."""
+    e = err
+    while e is not None:
+        if isinstance(e.schema, dict) and e.schema.get("writeOnly"):
+            return True
+        e = e.parent
+    return False
 
 
 # -- schema derivation ----------------------------------------------------------------------------
@@ -208,6 +236,12 @@ def _field_schema(hint: Any, defs: dict[str, dict]) -> dict:
                 out["minimum"] = x.minimum
             if x.maximum is not None:
                 out["maximum"] = x.maximum
+        elif isinstance(x, Keys):
+            names = {"pattern": x.regex}
+            if x.text:
+                names["description"] = x.text
+            target = out if out.get("type") == "object" else next((s for s in out.get("anyOf", []) if s.get("type") == "object"), out)
+            target["propertyNames"] = names
     return out
 
 
@@ -275,10 +309,13 @@ def build(hint: Any, value: Any) -> Any:
         _, item = get_args(base) or (str, Any)
         return {k: build(item, v) for k, v in value.items()}
     if origin in (Union, types.UnionType):
-        for arg in get_args(base):
-            a, _ = _meta(arg)
-            if dataclasses.is_dataclass(a) and isinstance(value, dict):
-                return build(a, value)
+        options = [a for a, _ in map(_meta, get_args(base)) if dataclasses.is_dataclass(a)]
+        if isinstance(value, dict) and options:
+            # The option the value actually fits (e.g. source: {format: csv} is a FlatSource, not an X12Source).
+            for a in options:
+                if issubclass(a, Model) and a.validator().is_valid(value):
+                    return build(a, value)
+            return build(options[0], value)
         return value
     return value
 

@@ -67,7 +67,9 @@ def parse_yaml(text: str, name: str) -> Source:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+        problem = str(getattr(exc, "problem", None) or exc)
+        problem = re.sub(r'^(found duplicate key "[^"]*") with value .*$', r"\1", problem, flags=re.DOTALL)  # values may be secrets
+        raise ConfigError([f"{where}: not valid YAML: {problem}"]) from None
     lines: dict[Loc, int] = {(): 1}
     return Source(name, _plain(data, (), lines), lines)
 

@@ -12,3 +12,13 @@ def test_x12_public_names():
     ])
     for name in x12.__all__:
         assert getattr(x12, name) is not None
+
+
+def test_flatfile_public_names():
+    from gateway.formats import flatfile
+
+    assert sorted(flatfile.__all__) == sorted([
+        "CsvOptions", "FieldDef", "FlatFileError", "FlatLayout", "Match", "RecordType", "load_layout", "read",
+    ])
+    for name in flatfile.__all__:
+        assert getattr(flatfile, name) is not None

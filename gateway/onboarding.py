@@ -1,0 +1,502 @@
+"""Partner onboarding: create a working profile (``add``), check one (``check``), summarise them (``summaries``).
+
+Used by ``gateway partner ...``; no printing here. Problems are ``file:line: message``
+strings (or ``where: message`` when there is no file), one per problem.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .config.partner import (
+    CHANNEL_FILES,
+    GS_ID,
+    ISA_ID,
+    ISA_QUALIFIER,
+    PARTNER_ID,
+    PUBLISHED,
+    RESERVED_IDS,
+    SET_ID,
+    LoadedProfile,
+    PartnerProfile,
+    Partners,
+    load_xref_file,
+)
+from .config.yamlio import dump_yaml
+from .errors import ConfigError, GatewayError
+from .home import Home
+
+CHANNELS: tuple[str, ...] = ("drop_folder", "sftp", "as2", "api", "none")
+VERSIONS: tuple[str, ...] = ("004010", "005010")
+INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
+
+
+# -- add --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NewPartner:
+    """What ``gateway partner add`` asks for."""
+
+    id: str
+    isa_qualifier: str
+    isa_id: str
+    gs_ids: list[str] = field(default_factory=list)
+    name: str | None = None
+    version: str = "004010"
+    receives: list[str] = field(default_factory=list)  # transaction sets the gateway receives from the partner
+    sends: list[str] = field(default_factory=list)  # transaction sets the gateway sends to the partner
+    channel: str | None = None  # None: drop_folder when the home was chosen explicitly, else none
+
+    def problems(self) -> list[str]:
+        out = []
+        if not re.match(PARTNER_ID, self.id):
+            out.append(f"partner ID {self.id!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        elif self.id.lower() in RESERVED_IDS:
+            out.append(f"partner ID {self.id!r} is reserved (it owns the default mapping specs)")
+        if not re.match(ISA_QUALIFIER, self.isa_qualifier):
+            out.append(f"--isa-qualifier {self.isa_qualifier!r}: two letters or digits, e.g. ZZ, 01, 12")
+        if not re.match(ISA_ID, self.isa_id):
+            out.append(f"--isa-id {self.isa_id!r}: 1-15 printable characters, no leading or trailing spaces")
+        for gs in self.gs_ids:
+            if not re.match(GS_ID, gs):
+                out.append(f"--gs-id {gs!r}: 2-15 printable characters, no leading or trailing spaces")
+        if self.version not in VERSIONS:
+            out.append(f"--version {self.version!r}: one of {', '.join(VERSIONS)}")
+        for flag, sets in (("--receives", self.receives), ("--sends", self.sends)):
+            for s in sets:
+                if not re.match(SET_ID, s):
+                    out.append(f"{flag} {s!r}: an X12 transaction set ID such as 850")
+            dup = sorted({s for s in sets if sets.count(s) > 1})
+            if dup:
+                out.append(f"{flag} {', '.join(dup)} given more than once")
+        if self.channel is not None and self.channel not in CHANNELS:
+            out.append(f"--channel {self.channel!r}: one of {', '.join(CHANNELS)}")
+        return out
+
+
+@dataclass(slots=True)
+class AddResult:
+    profile: Path
+    created: list[Path]  # files and folders made, in order
+    check: CheckResult
+
+
+def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = None) -> AddResult:
+    """Write ``partners/<id>.yaml`` and ``mappings/<id>/README.md`` (and the drop folders), then check the result.
+
+    Nothing is written when the request has problems or the partner exists (``ConfigError``).
+    """
+    problems = new.problems()
+    if problems:
+        raise ConfigError(problems, code=INVALID_REQUEST)
+    unusable = home.check_usable()
+    if unusable:
+        raise ConfigError([unusable])
+    partners = Partners(home)
+    path = partners.path_of(new.id)
+    same = [pid for pid in partners.ids() if pid.lower() == new.id.lower()]  # one ID whatever the file system's case rules
+    if same:
+        raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
+    channel = new.channel or ("drop_folder" if home.explicit else "none")
+    document = profile_document(new, channel, home)
+    plain = PartnerProfile.problems(_plain(document))
+    if plain:  # a bug of ours: the template and the model disagree
+        raise ConfigError([f"generated profile: {p}" for p in plain])
+
+    created: list[Path] = []
+
+    def mkdir(d: Path) -> None:
+        if not d.is_dir():
+            d.mkdir(parents=True, exist_ok=True)
+            created.append(d)
+
+    mkdir(home.partners_dir)
+    path.write_text(dump_yaml(document), encoding="utf-8")
+    created.append(path)
+    stub_dir = home.mappings_dir / new.id
+    mkdir(stub_dir)
+    readme = stub_dir / "README.md"
+    if not readme.exists():
+        readme.write_text(mapping_readme(new), encoding="utf-8")
+        created.append(readme)
+    if channel == "drop_folder":
+        mkdir(home.inbound_dir(new.id))
+        mkdir(home.outbound_dir(new.id))
+    return AddResult(path, created, check_partner(home, new.id, spec_dirs=spec_dirs))
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _flow(items: list) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
+    """The YAML of a new profile, with comments that say what each section is for."""
+    doc = CommentedMap()
+    schema = _schema_reference(home)
+    head = [f"yaml-language-server: $schema={schema}"] if schema else []
+    head += [f"Partner profile: {new.name or new.id}. Check it with: gateway partner check {new.id}",
+             "Relative paths are relative to the gateway home (the folder holding partners/)."]
+    doc.yaml_set_start_comment("\n".join(head))
+    doc["id"] = new.id
+
+    ident = CommentedMap()
+    ident["name"] = new.name or new.id
+    ident["isa_qualifier"] = new.isa_qualifier
+    ident["isa_id"] = new.isa_id
+    ident["gs_ids"] = _flow(list(new.gs_ids or [new.isa_id]))
+    ident.yaml_add_eol_comment("ISA05/ISA06 on their interchanges", "isa_qualifier")
+    ident.yaml_add_eol_comment("GS02 on their functional groups", "gs_ids")
+    doc["identity"] = ident
+
+    docs = CommentedMap()
+    for direction, sets, suffix in (("receives", new.receives, "in"), ("sends", new.sends, "out")):
+        entries = CommentedSeq()
+        for s in sets:
+            e = CommentedMap()
+            e["set"] = s
+            e["version"] = new.version
+            e["spec"] = f"default/{s}-{new.version}-{suffix}"
+            entries.append(e)
+        if not entries:
+            entries.fa.set_flow_style()
+        docs[direction] = entries
+    docs.yaml_add_eol_comment("documents the gateway receives from the partner (inbound)", "receives")
+    docs.yaml_add_eol_comment("documents the gateway sends to the partner (outbound)", "sends")
+    doc["documents"] = docs
+    doc.yaml_set_comment_before_after_key(
+        "documents", before=f"\nTo change a mapping for this partner only, copy a spec to mappings/{new.id}/ (with extends:) and name it here.")
+
+    acks = CommentedMap()
+    acks["send"] = "auto"
+    acks["expect"] = "auto"
+    acks["ta1"] = "on_error"
+    acks.yaml_add_eol_comment("for their groups: 997 (before 005010) or 999; or 997, 999, none", "send")
+    acks.yaml_add_eol_comment("for our groups, as for send", "expect")
+    acks.yaml_add_eol_comment("never, on_error (or when ISA14 asks), always", "ta1")
+    doc["acks"] = acks
+
+    doc["validation"] = CommentedMap()
+    doc.yaml_set_comment_before_after_key(
+        "validation", before="\nPartner deviations per transaction set, e.g.\n"
+        "  \"850\": {require: [BEG05], codes: {BEG02: [SA, NE]}, relax: [], forbid: [], max_use: {N9: 5}}")
+
+    channels = CommentedMap()
+    if channel == "drop_folder":
+        channels["drop_folder"] = CommentedMap(inbound=f"inbound/{new.id}", outbound=f"outbound/{new.id}")
+    elif channel == "sftp":
+        sftp = CommentedMap(mode="host", username=new.id, authorized_keys=_flow([]))
+        sftp.yaml_add_eol_comment("host: they log in to our server; poll: we fetch from theirs (add host:)", "mode")
+        sftp.yaml_add_eol_comment("their public keys", "authorized_keys")
+        channels["sftp"] = sftp
+    elif channel == "as2":
+        as2 = CommentedMap(as2_id=new.isa_id)
+        as2.yaml_add_eol_comment("add url:, partner_certificate:, private_key: ${ENV_VAR}", "as2_id")
+        channels["as2"] = as2
+    elif channel == "api":
+        channels["api"] = CommentedMap()
+    doc["channels"] = channels
+    doc.yaml_set_comment_before_after_key(
+        "channels", before="\nHow files travel: drop_folder, sftp, as2, api. Write secrets as ${ENV_VAR}: they are masked in any output.")
+
+    doc["routes"] = _flow([])
+    doc.yaml_set_comment_before_after_key(
+        "routes", before="\nWhere canonical documents go, e.g. - {document: purchase_order, connector: erp, options: {}}")
+    doc["tables"] = CommentedMap()
+    doc.yaml_set_comment_before_after_key("tables", before="\nCode tables overriding the mapping spec's: name -> {their code: ours}")
+    doc["xref"] = CommentedMap()
+    doc.yaml_set_comment_before_after_key(
+        "xref", before="\nCross-references: name -> {their value: ours} (or xref_files: name -> a CSV file)")
+    return doc
+
+
+def _schema_reference(home: Home) -> str | None:
+    if (home.partners_dir / PUBLISHED.name).is_file():
+        return PUBLISHED.name
+    if PUBLISHED.is_file():
+        return str(PUBLISHED)
+    return None
+
+
+def mapping_readme(new: NewPartner) -> str:
+    pid = new.id
+    example = (new.receives and f"{new.receives[0]}-{new.version}-in") or (new.sends and f"{new.sends[0]}-{new.version}-out") or f"850-{new.version}-in"
+    return f"""# Mappings for {pid}
+
+The profile (`partners/{pid}.yaml`) names, for every document, the mapping spec it uses. By default that
+is a shared spec such as `default/{example}`. To change a mapping for {pid} only, write a spec here
+that builds on the default and restates only what differs, then name it in the profile
+(`spec: {pid}/{example}`):
+
+```yaml
+# mappings/{pid}/{example}.yaml
+extends: default/{example}
+document: purchase_order
+direction: inbound
+fields:
+  department: "REF[REF01=19]/REF02"
+```
+
+## Mapping tests
+
+Every spec can have test cases next to it, in a folder named after the spec with `.fixtures`:
+
+```
+mappings/{pid}/{example}.yaml
+mappings/{pid}/{example}.fixtures/
+    replenishment-order.x12             input: <case>.x12, <case>.csv, <case>.json or <case>.xml
+    replenishment-order.expected.json   the canonical documents that input must map to (a JSON list)
+```
+
+Name each case after the business scenario it covers (`rush-order-with-ship-to`,
+`missing-po-date`). An outbound spec (`-out`) takes `<case>.json` (a canonical document) and expects
+`<case>.expected.x12` (the transaction set it must give).
+
+Check the profile and everything it refers to with `gateway partner check {pid}`.
+"""
+
+
+# -- check ------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CheckResult:
+    partner_id: str
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    profile: PartnerProfile | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None) -> CheckResult:
+    """Everything wrong with a partner: its profile, the mapping specs and X12 specs it uses, the files it names."""
+    partners = partners or Partners(home)
+    result = CheckResult(partner_id)
+    try:
+        loaded = partners.read(partner_id)
+    except ConfigError as exc:
+        result.problems += exc.problems
+        return result
+    result.profile = loaded.profile
+    _Checker(home, partners, loaded, result, spec_dirs or []).run()
+    return result
+
+
+class _Checker:
+    def __init__(self, home: Home, partners: Partners, loaded: LoadedProfile, result: CheckResult, spec_dirs: list[Path]) -> None:
+        self.home, self.partners, self.loaded, self.result = home, partners, loaded, result
+        self.profile, self.source = loaded.profile, loaded.source
+        self.spec_dirs = spec_dirs
+        self._x12 = None
+
+    def where(self, *loc) -> str:
+        return self.source.where(loc)
+
+    def problem(self, loc: tuple, message: str) -> None:
+        self.result.problems.append(f"{self.where(*loc)}: {message}")
+
+    def warn(self, loc: tuple, message: str) -> None:
+        self.result.warnings.append(f"{self.where(*loc)}: {message}")
+
+    @property
+    def x12(self):
+        if self._x12 is None:
+            from .formats.x12 import SpecLibrary, bundled_dirs
+
+            self._x12 = SpecLibrary(bundled_dirs() + [Path(d) for d in self.spec_dirs])
+        return self._x12
+
+    def run(self) -> None:
+        self.identity()
+        self.documents()
+        self.validation()
+        self.files()
+        self.routes()
+
+    # -- parts --
+
+    def identity(self) -> None:
+        for conflict in self.partners.conflicts(self.profile):
+            self.problem(("identity", "isa_id"), conflict)
+
+    def documents(self) -> None:
+        from .mapping.spec import SpecLibrary as MappingLibrary
+
+        library = MappingLibrary(self.home.mapping_roots())
+        roots = ", ".join(self.home.display(r) for r in library.roots)
+        xrefs = set(self.profile.xref) | set(self.profile.xref_files)
+        for direction, i, entry in self.profile.documents.entries():
+            loc = ("documents", direction, i)
+            name = entry.spec_name(direction)
+            spec_loc = loc + ("spec",) if entry.spec else loc
+            if entry.set and self.x12.find("", entry.version, "", entry.set) is None:
+                versions = sorted({v[1][:6] for v in self.x12.versions() if v[3][:3] == entry.set})
+                hint = f" (it has {', '.join(versions)})" if versions else ""
+                self.problem(loc + ("set",), f"no X12 spec for {entry.set} version {entry.version}{hint}")
+            if library.path_of(name) is None:
+                self.problem(spec_loc, f"mapping spec {name!r} not found (no {name}.yaml under {roots})")
+                continue
+            try:
+                spec = library.get(name)
+            except GatewayError as exc:
+                self.problem(spec_loc, f"mapping spec {name!r} does not load:")
+                self.result.problems += [f"  {p}" for p in getattr(exc, "problems", [str(exc)])]
+                continue
+            except Exception as exc:  # noqa: BLE001 - a spec the loader chokes on is still one problem, not a crash
+                self.problem(spec_loc, f"mapping spec {name!r} does not load: {type(exc).__name__}: {exc}")
+                continue
+            expected = "inbound" if direction == "receives" else "outbound"
+            if spec.direction != expected:
+                self.problem(spec_loc, f"mapping spec {name!r} is {spec.direction}, but '{direction}' needs an {expected} spec")
+                continue
+            x12 = spec.source if expected == "inbound" else spec.target
+            if (entry.set and x12 is not None and getattr(x12, "format", None) == "x12"
+                    and (x12.set, x12.version[:6]) != (entry.set, entry.version[:6])):
+                self.problem(spec_loc, f"mapping spec {name!r} is for {x12.set} {x12.version}, not {entry.set} {entry.version}")
+            if entry.document_type and spec.document != entry.document_type:
+                self.problem(spec_loc, f"mapping spec {name!r} maps a {spec.document}, but {entry.set} carries a {entry.document_type}")
+            if expected == "inbound":
+                for ref in sorted(_xrefs_used(spec.fields) - xrefs):
+                    self.warn(spec_loc, f"mapping spec {name!r} looks values up in cross-reference {ref!r}, which this profile does not define")
+
+    def validation(self) -> None:
+        from .errors import SpecError
+
+        entries = self.profile.documents.entries()
+        for set_id, overlay in self.profile.validation.items():
+            loc = ("validation", set_id)
+            versions = sorted({e.version for _, _, e in entries if e.set == set_id})
+            if not versions:
+                self.warn(loc, f"validation for {set_id}, but this partner exchanges no {set_id}")
+                continue
+            for version in versions:
+                spec = self.x12.find("", version, "", set_id)
+                if spec is None:
+                    continue  # reported under documents
+                try:
+                    overlay.to_overlay(f"validation {set_id}")(spec)
+                except SpecError:
+                    self._locate_overlay_errors(set_id, overlay, spec, version)
+
+    def _locate_overlay_errors(self, set_id: str, overlay, spec, version: str) -> None:
+        """Apply each reference alone, to say which line is wrong."""
+        from .config.partner import ValidationOverlay
+        from .errors import SpecError
+
+        items: list[tuple[tuple, ValidationOverlay]] = []
+        for key in ("require", "relax", "forbid"):
+            for i, ref in enumerate(getattr(overlay, key)):
+                items.append(((key, i), ValidationOverlay(**{key: [ref]})))
+        for ref, codes in overlay.codes.items():
+            items.append((("codes", ref), ValidationOverlay(codes={ref: codes})))
+        for ref, n in overlay.max_use.items():
+            items.append((("max_use", ref), ValidationOverlay(max_use={ref: n})))
+        for sub, single in items:
+            try:
+                single.to_overlay(f"validation {set_id}")(spec)
+            except SpecError as exc:
+                ref = sub[1] if isinstance(sub[1], str) else getattr(overlay, sub[0])[sub[1]]
+                if "not found" in str(exc):
+                    message = f"{ref} is not a segment, loop or element of the X12 {set_id} {version} spec"
+                else:
+                    message = re.sub(r" \(/[^)]*\)$", "", str(exc).split(": ", 1)[-1]) + f" (X12 {set_id} {version})"
+                self.problem(("validation", set_id) + sub, message)
+
+    def files(self) -> None:
+        ch = self.profile.channels
+        for channel, keys in CHANNEL_FILES.items():
+            settings = getattr(ch, channel)
+            if settings is None:
+                continue
+            for key in keys:
+                value = getattr(settings, key)
+                if not value:
+                    continue
+                path = self.home.resolve(value)
+                want_dir = channel == "drop_folder"
+                if want_dir and not path.is_dir():
+                    self.problem(("channels", channel, key), f"{key} folder {value!r} does not exist ({self.home.display(path)})")
+                elif not want_dir and not path.is_file():
+                    self.problem(("channels", channel, key), f"{key} file {value!r} does not exist ({self.home.display(path)})")
+        if ch.sftp is not None and ch.sftp.mode == "poll" and not ch.sftp.host:
+            self.problem(("channels", "sftp"), "mode poll (we fetch from their server) needs host")
+        if ch.as2 is not None and ch.as2.mdn == "async" and not ch.as2.async_mdn_url:
+            self.problem(("channels", "as2", "mdn"), "mdn async needs async_mdn_url")
+        for name, file in self.profile.xref_files.items():
+            path = self.home.resolve(file)
+            if not path.is_file():
+                self.problem(("xref_files", name), f"cross-reference file {file!r} does not exist ({self.home.display(path)})")
+                continue
+            try:
+                load_xref_file(path, self.home.display(path))
+            except ConfigError as exc:
+                self.result.problems += exc.problems
+
+    def routes(self) -> None:
+        received = {e.document_type for e in self.profile.documents.receives if e.document_type}
+        for i, route in enumerate(self.profile.routes):
+            if route.document not in received and route.document != "functional_ack":
+                self.warn(("routes", i, "document"), f"route for {route.document}, but this partner sends the gateway no {route.document}")
+
+
+def _xrefs_used(fields: dict) -> set[str]:
+    out: set[str] = set()
+    for rule in (fields or {}).values():
+        if rule is None or isinstance(rule, str):
+            continue
+        if getattr(rule, "xref", None):
+            out.add(rule.xref)
+        if getattr(rule, "fields", None):
+            out |= _xrefs_used(rule.fields)
+    return out
+
+
+# -- list -------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Summary:
+    id: str
+    name: str = ""
+    isa: str = ""
+    receives: list[str] = field(default_factory=list)
+    sends: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "isa": self.isa, "receives": self.receives, "sends": self.sends,
+                "channels": self.channels, "ok": not self.problems, "problems": self.problems}
+
+
+def summaries(home: Home) -> list[Summary]:
+    """One line's worth per profile; a profile that does not load is listed with its problems."""
+    partners = Partners(home)
+    good, bad = partners.load_all()
+    out = []
+    for pid in partners.ids():
+        if pid in bad:
+            out.append(Summary(pid, problems=bad[pid]))
+            continue
+        p = good[pid]
+        out.append(Summary(pid, p.name, f"{p.identity.isa_qualifier}/{p.identity.isa_id}",
+                           [e.label() for e in p.documents.receives], [e.label() for e in p.documents.sends], p.channels.names()))
+    return out

@@ -1,0 +1,173 @@
+"""Partner onboarding: ``add`` writes a working profile and its folders; ``check`` finds what is wrong."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from gateway.config.partner import Partners, load_profile
+from gateway.errors import ConfigError
+from gateway.home import Home
+from gateway.onboarding import NewPartner, add_partner, check_partner, summaries
+
+
+@pytest.fixture
+def home(tmp_path) -> Home:
+    return Home(tmp_path / "home", True, ROOT)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_add_in_a_home_writes_the_profile_the_mapping_stub_and_drop_folders(home):
+    result = add_partner(home, NewPartner("acme", "ZZ", "SENDERID", receives=["850", "810"]))
+    root = home.root
+    assert result.profile == root / "partners" / "acme.yaml"
+    assert {p.relative_to(root).as_posix() for p in result.created} >= {
+        "partners/acme.yaml", "mappings/acme", "mappings/acme/README.md", "inbound/acme", "outbound/acme"}
+    p = load_profile(result.profile)
+    assert (p.identity.isa_qualifier, p.identity.isa_id, p.identity.gs_ids) == ("ZZ", "SENDERID", ["SENDERID"])
+    assert [e.spec_name("receives") for e in p.documents.receives] == ["default/850-004010-in", "default/810-004010-in"]
+    assert p.channels.drop_folder.inbound == "inbound/acme"
+    readme = (root / "mappings" / "acme" / "README.md").read_text()
+    assert ".fixtures/" in readme and ".expected.json" in readme and "extends: default/850-004010-in" in readme
+    # the profile checks clean except, possibly, default specs not written yet
+    assert all("mapping spec 'default/" in line for line in result.check.problems), result.check.problems
+
+
+def test_add_outside_an_explicit_home_makes_no_drop_folders_unless_asked(tmp_path):
+    home = Home(tmp_path, False, ROOT)
+    add_partner(home, NewPartner("acme", "ZZ", "A", receives=["850"]))
+    assert not (tmp_path / "inbound").exists()
+    assert load_profile(tmp_path / "partners" / "acme.yaml").channels.names() == []
+    add_partner(home, NewPartner("bolt", "ZZ", "B", channel="drop_folder"))
+    assert (tmp_path / "inbound" / "bolt").is_dir()
+
+
+@pytest.mark.parametrize("channel, section", [("sftp", "sftp"), ("as2", "as2"), ("api", "api"), ("none", None)])
+def test_add_writes_a_valid_placeholder_for_every_channel(home, channel, section):
+    result = add_partner(home, NewPartner("acme", "ZZ", "A", channel=channel))
+    p = load_profile(result.profile)
+    assert p.channels.names() == ([section] if section else [])
+    assert result.check.ok, result.check.problems
+
+
+def test_add_refuses_bad_input_and_existing_partners_and_writes_nothing(home):
+    with pytest.raises(ConfigError) as info:
+        add_partner(home, NewPartner("Acme!", "Z", "X" * 16, gs_ids=["A"], version="003060", receives=["85", "850", "850"]))
+    assert len(info.value.problems) == 7
+    assert not home.root.exists()
+    add_partner(home, NewPartner("acme", "ZZ", "A"))
+    with pytest.raises(ConfigError, match="already exists"):
+        add_partner(home, NewPartner("acme", "ZZ", "B"))
+    with pytest.raises(ConfigError, match="reserved"):
+        add_partner(home, NewPartner("default", "ZZ", "B"))
+
+
+def profile(home: Home, name: str, text: str) -> Path:
+    return write(home.partners_dir / f"{name}.yaml", text)
+
+
+def test_check_reports_missing_and_mismatched_specs_without_crashing(home):
+    write(home.mappings_dir / "acme" / "broken.yaml", "document: purchase_order\ndirection: sideways\n")
+    write(home.mappings_dir / "acme" / "850-004010-in.yaml", "extends: default/850-004010-in\ndocument: purchase_order\ndirection: inbound\n")
+    path = profile(home, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: A}
+        documents:
+          receives:
+            - {set: "850", spec: acme/850-004010-in}
+            - {set: "850", version: "005010", spec: acme/missing}
+            - {set: "850", version: "003060"}
+            - {set: "855", spec: acme/broken}
+          sends:
+            - {set: "855", spec: default/850-004010-in}
+        """)
+    result = check_partner(home, "acme")
+    shown = home.display(path)
+    text = "\n".join(result.problems)
+    assert f"{shown}:5: mapping spec 'acme/missing' not found" in text
+    assert f"{shown}:6: no X12 spec for 850 version 003060 (it has 004010, 005010)" in text
+    assert f"{shown}:6: mapping spec 'default/850-003060-in' not found" in text
+    assert f"{shown}:7: mapping spec 'acme/broken' does not load:" in text
+    assert "broken.yaml:2: direction: 'sideways' is not one of" in text
+    assert f"{shown}:9: mapping spec 'default/850-004010-in' is inbound, but 'sends' needs an outbound spec" in text
+    assert not any(":4:" in line for line in result.problems)  # the partner's own spec, extending the default, is fine
+
+
+def test_check_locates_overlay_references_the_x12_spec_does_not_have(home):
+    path = profile(home, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: A}
+        documents:
+          receives: [{set: "850"}]
+        validation:
+          "850":
+            require: [BEG05, BEG99]
+            codes:
+              BEG02: [SA]
+              PO1: [X]
+            max_use: {N9_LOOP: 3, NOPE: 1}
+          "856": {require: [BSN05]}
+        """)
+    result = check_partner(home, "acme")
+    shown = home.display(path)
+    assert result.problems == [
+        f"{shown}:6: BEG99 is not a segment, loop or element of the X12 850 004010 spec",
+        f"{shown}:9: code list for PO1, which is not a simple element (X12 850 004010)",
+        f"{shown}:10: NOPE is not a segment, loop or element of the X12 850 004010 spec",
+    ]
+    assert f"{shown}:11: validation for 856, but this partner exchanges no 856" in result.warnings
+
+
+def test_check_reports_missing_files_and_channel_settings(home):
+    write(home.root / "xref" / "items.csv", "theirs,ours\nA\n")
+    path = profile(home, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: A}
+        channels:
+          drop_folder: {inbound: inbound/acme}
+          sftp: {username: u, known_hosts: keys/known_hosts}
+          as2: {as2_id: A, partner_certificate: /nonexistent/acme.pem, mdn: async}
+        routes:
+          - {document: invoice, connector: erp}
+        xref_files: {items: xref/items.csv, parts: xref/parts.csv}
+        """)
+    result = check_partner(home, "acme")
+    shown = home.display(path)
+    assert result.problems == [
+        f"{shown}:3: inbound folder 'inbound/acme' does not exist ({home.display(home.root / 'inbound/acme')})",
+        f"{shown}:4: known_hosts file 'keys/known_hosts' does not exist ({home.display(home.root / 'keys/known_hosts')})",
+        f"{shown}:5: partner_certificate file '/nonexistent/acme.pem' does not exist (/nonexistent/acme.pem)",
+        f"{shown}:4: mode poll (we fetch from their server) needs host",
+        f"{shown}:5: mdn async needs async_mdn_url",
+        f"{home.display(home.root / 'xref/items.csv')}:2: expected two columns: their value, our value",
+        f"{shown}:8: cross-reference file 'xref/parts.csv' does not exist ({home.display(home.root / 'xref/parts.csv')})",
+    ]
+    assert result.warnings == [f"{shown}:7: route for invoice, but this partner sends the gateway no invoice"]
+
+
+def test_check_reports_identity_clashes(home):
+    profile(home, "east", "identity: {isa_qualifier: ZZ, isa_id: ACME, gs_ids: [EAST]}\n")
+    path = profile(home, "west", "identity:\n  isa_qualifier: ZZ\n  isa_id: ACME\n  gs_ids: [EAST, WEST]\n")
+    result = check_partner(home, "west")
+    assert result.problems == [(f"{home.display(path)}:3: partner 'east' has the same ISA ID ZZ/ACME and GS ID EAST: "
+                                "envelopes from them cannot be told apart")]
+
+
+def test_check_of_an_invalid_or_unknown_profile_gives_its_problems(home):
+    profile(home, "acme", "identity: {isa_qualifier: ZZ}\n")
+    assert check_partner(home, "acme").problems == [f"{home.display(home.partners_dir / 'acme.yaml')}:1: missing required key 'isa_id'"]
+    assert "no partner 'nobody'" in check_partner(home, "nobody").problems[0]
+
+
+def test_summaries_list_good_and_broken_profiles(home):
+    add_partner(home, NewPartner("acme", "ZZ", "A", receives=["850"], sends=["855"]))
+    profile(home, "broken", "identity: 1\n")
+    rows = summaries(home)
+    assert [r.to_dict()["ok"] for r in rows] == [True, False]
+    assert (rows[0].isa, rows[0].receives, rows[0].sends, rows[0].channels) == ("ZZ/A", ["850/004010"], ["855/004010"], ["drop_folder"])
+    assert Partners(home).ids() == ["acme", "broken"]
