@@ -53,161 +53,50 @@ class Tables:
 
 
 class InboundMapper:
+    """Compiles an inbound spec once (``compiler.py``); ``map`` then runs it over a document tree."""
+
     def __init__(self, spec: MappingSpec, tables: Tables | None = None, xref: dict[str, dict[str, str]] | None = None) -> None:
         if spec.direction != "inbound":
             raise ValueError(f"{spec.name}: not an inbound spec")
+        from .compiler import compile_spec
+
         self.spec = spec
         self.tables = tables or Tables(spec.tables)
         self.xref = xref or {}
+        self._root, bad, self.source = compile_spec(spec, self)
+        self._spec_issues = [Issue("mapping.bad_path", problem, pointer, spec.name) for pointer, problem in bad]
 
     def map(self, root: Node) -> tuple[dict, list[Issue]]:
-        issues: list[Issue] = []
-        doc = self._object(self.spec.fields, root, (), "", issues)
+        issues: list[Issue] = list(self._spec_issues)
+        doc = self._root(root, (), issues, ())
         doc.setdefault("document_type", self.spec.document)
         return doc, issues
 
-    def _object(self, fields: dict, ctx: Node, parents: tuple, at: str, issues: list[Issue]) -> dict:
-        out: dict = {}
-        for name, rule in fields.items():
-            if rule is None:
-                continue
-            value = self._field(rule, ctx, parents, f"{at}/{name}", issues)
-            if value not in _EMPTY:
-                out[name] = value
-        return out
-
-    def _field(self, rule: FieldRule | str, ctx: Node, parents: tuple, at: str, issues: list[Issue]) -> Any:
-        if isinstance(rule, str):
-            rule = FieldRule(path=rule)
-        try:
-            return self._field_unsafe(rule, ctx, parents, at, issues)
-        except PathError as exc:
-            issues.append(Issue("mapping.bad_path", str(exc), at, self.spec.name))
-            return None
-
-    def _field_unsafe(self, rule: FieldRule, ctx: Node, parents: tuple, at: str, issues: list[Issue]) -> Any:
-        if rule.when is not None and not self._holds(rule.when, ctx, parents):
-            return None
-        if rule.each is not None:
-            items = []
-            for node in parse(rule.each, leaf=False).nodes(ctx, parents):
-                if rule.where is not None and not self._holds(rule.where, node, parents + (ctx,)):
-                    continue
-                item = self._object(rule.fields or {}, node, parents + (ctx,), f"{at}/{len(items)}", issues)
-                if item:
-                    items.append(item)
-            if not items and rule.required:
-                issues.append(Issue("mapping.required_missing", f"no {rule.each} found", at, ctx.where))
-            return items
-        if rule.fields is not None:
-            node = ctx
-            inner = parents
-            if rule.context is not None:
-                found = parse(rule.context, leaf=False).nodes(ctx, parents)
-                if not found:
-                    if rule.required:
-                        issues.append(Issue("mapping.required_missing", f"no {rule.context} found", at, ctx.where))
-                    return None
-                node, inner = found[0], parents + (ctx,)
-            obj = self._object(rule.fields, node, inner, at, issues)
-            if not obj and rule.required:
-                issues.append(Issue("mapping.required_missing", "required object is empty", at, ctx.where))
-            return obj
-        if rule.pairs is not None:
-            return self._pairs(rule, ctx, parents, at, issues)
-        if rule.collect is not None:
-            paths = [rule.collect] if isinstance(rule.collect, str) else rule.collect
-            values = [v for p in paths for v in parse(p).values(ctx, parents)]
-            return [self._convert(rule, v, ctx, parents, at, issues) for v in values] or (None if not rule.required else self._missing(at, ctx, issues))
-        if rule.count is not None:
-            return len(parse(rule.count, leaf=False).nodes(ctx, parents))
-        raw: Any = None
-        if rule.const is not None:
-            raw = rule.const
-        elif rule.path is not None:
-            raw = parse(rule.path).value(ctx, parents)
-        elif rule.paths is not None:
-            raw = next((v for p in rule.paths if (v := parse(p).value(ctx, parents)) is not None), None)
-        if raw is None or raw == "":
-            if rule.default is not None:
-                return rule.default
-            if rule.required:
-                self._missing(at, ctx, issues, rule.path or (rule.paths or [""])[0])
-            return None
-        if not isinstance(raw, str):
-            return raw
-        return self._convert(rule, raw, ctx, parents, at, issues)
-
-    def _missing(self, at: str, ctx: Node, issues: list[Issue], path: str = "") -> None:
-        what = f" ({path})" if path else ""
-        issues.append(Issue("mapping.required_missing", f"required value{what} is missing", at, ctx.where))
-        return None
-
-    def _convert(self, rule: FieldRule, raw: str, ctx: Node, parents: tuple, at: str, issues: list[Issue]) -> Any:
-        value: Any = raw
-        try:
-            for name in rule.transform or ():
-                value = tf.transform(name, value)
-            if rule.table is not None:
-                value = self._lookup(rule.table, value, rule.strict, at, ctx, issues)
-            if rule.xref is not None:
-                table = self.xref.get(rule.xref, {})
-                if value in table:
-                    value = table[value]
-                else:
-                    issues.append(Issue("mapping.xref_missing", f"{value!r} is not in cross-reference {rule.xref!r}", at, ctx.where, "warning"))
-            if not isinstance(value, str):
-                return value
-            t = rule.type
-            if t == "decimal":
-                value = tf.to_decimal(value, rule.implied_decimals)
-            elif t == "integer":
-                value = tf.to_integer(value)
-            elif t == "date":
-                value = tf.to_date(value, rule.format)
-            elif t == "time":
-                value = tf.to_time(value, rule.format)
-            elif t == "boolean":
-                value = tf.to_boolean(value)
-            if rule.scale_by is not None and isinstance(value, str):
-                key = parse(rule.scale_by.path).value(ctx, parents)
-                factors = self.tables.get(rule.scale_by.table) or {}
-                factor = factors.get(key or "")
-                if factor is not None:
-                    value = tf.scale(value, str(factor))
-        except tf.BadValue as exc:
-            issues.append(Issue("mapping.bad_value", str(exc), at, ctx.where))
-            return None
-        return value
-
-    def _lookup(self, name: str, code: str, strict: bool, at: str, ctx: Node, issues: list[Issue]) -> Any:
+    def _lookup(self, name: str, code: str, strict: bool, at: tuple, ctx: Node, issues: list[Issue]) -> Any:
+        """``at`` is (runtime object path, field path pattern): the pointer is made only for an issue."""
         table = self.tables.get(name)
         if table is None:
-            issues.append(Issue("mapping.bad_path", f"code table {name!r} is not defined", at, self.spec.name))
+            issues.append(Issue("mapping.bad_path", f"code table {name!r} is not defined", _at(at), self.spec.name))
             return code
         if code in table:
             return table[code]
         if "*" in table:  # the table's fallback for any other code
             return table["*"]
-        issues.append(Issue("mapping.unknown_code", f"code {code!r} is not in table {name!r}", at, ctx.where, "error" if strict else "warning"))
+        issues.append(Issue("mapping.unknown_code", f"code {code!r} is not in table {name!r}", _at(at), ctx.where, "error" if strict else "warning"))
         return code
 
-    def _pairs(self, rule: FieldRule, ctx: Node, parents: tuple, at: str, issues: list[Issue]) -> list[dict]:
-        out = []
-        for pair in rule.pairs or []:
-            if len(pair) != 2:
-                issues.append(Issue("mapping.bad_path", f"pairs entries are [qualifier, value], got {pair!r}", at, self.spec.name))
-                continue
-            qual = parse(pair[0]).value(ctx, parents)
-            val = parse(pair[1]).value(ctx, parents)
-            if not qual or not val:
-                continue
-            kind = self._lookup(rule.table, qual, rule.strict, f"{at}/{len(out)}/type", ctx, issues) if rule.table else qual
-            out.append({"type": kind, "value": val, "qualifier": qual})
-        return out
 
-    def _holds(self, cond: Condition, ctx: Node, parents: tuple) -> bool:
-        return _condition(cond, parse(cond.path).value(ctx, parents))
+_ELEMENT_KEY = re.compile(r"([A-Z][A-Z0-9]{1,2})(\d{2})(?:-(\d{2}))?")
+
+
+def _at(at: tuple) -> str:
+    from .compiler import ptr
+
+    return ptr(*at)
+
+
+def _pointer(at: tuple) -> str:
+    return "/" + "/".join(str(p) for p in at) if at else ""
 
 
 def _condition(cond: Condition, value: Any) -> bool:

@@ -59,7 +59,12 @@ class Step:
     implicit: bool = False  # added for an element reference: the context itself may be that segment
 
     def matches(self, node: Node) -> bool:
-        return (self.name == "*" or node.name == self.name) and all(f.test(node) for f in self.filters)
+        if self.name != "*" and node.name != self.name:
+            return False
+        for f in self.filters:
+            if not f.test(node):
+                return False
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +87,10 @@ class Path:
                     nxt.append(node)
                     continue
                 kids = node.children(None if step.name == "*" else step.name)
-                nxt.extend(k for k in kids if step.matches(k))
+                if step.filters:
+                    nxt.extend(k for k in kids if step.matches(k))
+                else:
+                    nxt.extend(kids)
             current = nxt
             if not current:
                 break

@@ -71,7 +71,12 @@ def to_time(value: str, fmt: str | None) -> str:
     return t.strftime("%H:%M:%S") if t.second or fmt in ("HHMMSS", "HH:MM:SS") else t.strftime("%H:%M")
 
 
+_PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+
+
 def to_decimal(value: str, implied: int | None = None) -> str:
+    if not implied and _PLAIN_DECIMAL.fullmatch(value) and value != "-0":
+        return value  # already canonical: the usual case
     v = value.strip().replace(",", "") if "," in value and "." in value else value.strip()
     try:
         d = Decimal(v)

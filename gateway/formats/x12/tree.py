@@ -19,6 +19,7 @@ from .structure import CANDIDATES, Machine
 from .validator import _pick
 
 _REF = re.compile(r"([A-Z][A-Z0-9]{1,2})?(\d{2})(?:-(\d{2}))?")
+_KEYS: dict[str, tuple] = {}  # value key -> (tag or None, element, component), parsed once
 
 
 def _text(value: str) -> str:
@@ -35,6 +36,24 @@ class SegmentNode:
 
     __slots__ = ("name", "elements", "position", "d")
 
+    def element(self, n: int, component: int = 0) -> str | None:
+        """Element ``n`` (1-based), or its component; None when absent or empty. The fast accessor."""
+        els = self.elements
+        if n > len(els):
+            return None
+        v = els[n - 1]
+        if not v:
+            return None
+        d = self.d
+        if d.repetition and d.repetition in v:
+            v = v.split(d.repetition)[0]
+        if component:
+            comps = v.split(d.component)
+            v = comps[component - 1] if component <= len(comps) else ""
+            if not v:
+                return None
+        return v if v.isascii() else _text(v)
+
     def __init__(self, name: str, elements: list[str], position: int, d: Delimiters) -> None:
         self.name = name
         self.elements = elements
@@ -49,33 +68,28 @@ class SegmentNode:
         return []
 
     def value(self, key: str) -> str | None:
-        m = _REF.fullmatch(key)
-        if m is None or (m.group(1) and m.group(1) != self.name):
+        ref = _KEYS.get(key)
+        if ref is None:
+            m = _REF.fullmatch(key)
+            ref = _KEYS[key] = (m.group(1), int(m.group(2)), int(m.group(3) or 0)) if m else ("?", 0, 0)
+        tag, n, comp = ref
+        if n == 0 or (tag and tag != self.name):
             return None
-        n = int(m.group(2))
-        if not 0 < n <= len(self.elements):
-            return None
-        v = self.elements[n - 1]
-        if self.d.repetition and self.d.repetition in v:
-            v = v.split(self.d.repetition)[0]
-        if m.group(3):
-            comps = v.split(self.d.component)
-            c = int(m.group(3))
-            v = comps[c - 1] if 0 < c <= len(comps) else ""
-        return _text(v) if v != "" else None
+        return self.element(n, comp)
 
     def __repr__(self) -> str:
         return f"<{self.d.element.join([self.name, *self.elements])}>"
 
 
 class LoopNode:
-    __slots__ = ("name", "items", "wrapper", "first")
+    __slots__ = ("name", "items", "wrapper", "first", "_index")
 
     def __init__(self, name: str, wrapper: bool = False) -> None:
         self.name = name
         self.items: list = []
         self.wrapper = wrapper
         self.first: SegmentNode | None = None
+        self._index: dict | None = None
 
     @property
     def where(self) -> str:
@@ -91,8 +105,12 @@ class LoopNode:
         return out
 
     def children(self, name: str | None = None) -> list:
-        kids = self.flat()
-        return kids if name is None else [k for k in kids if k.name == name]
+        index = self._index
+        if index is None:  # built on first use; the tree does not change once built
+            index = self._index = {None: self.flat()}
+            for k in index[None]:
+                index.setdefault(k.name, []).append(k)
+        return index.get(name, [])
 
     def value(self, key: str) -> str | None:
         # A loop answers for its first segment: N1_LOOP's "N101".
@@ -109,6 +127,7 @@ def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode
     open_nodes: dict[int, LoopNode] = {0: root}
     stack: list[int] = [0]  # open loop indexes, outermost first
     state = machine.start
+    has_hl = False
     for position, text in enumerate(segments, 1):
         parts = text.split(d.element)
         node = SegmentNode(parts[0], parts[1:], position, d)
@@ -124,6 +143,8 @@ def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode
             continue
         for _ in range(tr.pops):
             open_nodes.pop(stack.pop(), None)
+        if tr.hl:
+            has_hl = True
         for li in tr.pushes:
             loop = LoopNode(by_loop[li].name, by_loop[li].wrapper)
             open_nodes[stack[-1]].items.append(loop)
@@ -134,7 +155,8 @@ def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode
             current.first = node
         current.items.append(node)
         state = tr.target
-    _nest_hl(root)
+    if has_hl:
+        _nest_hl(root)
     return root
 
 

@@ -93,6 +93,7 @@ class _Tx:
     hl_child: dict | None = None
     hl_last: str | None = None
     keep: list | None = None
+    keep_from: int = 0  # index in the current batch where the kept segments continue
 
 
 class Validator:
@@ -300,9 +301,6 @@ class _Run:
             if tx is None or tx.compiled is None or self.ix is None:
                 i += self._envelope(pieces[i], batch, i)
                 continue
-            if tx.keep is not None:  # keeping segments: the plain path, no need for speed
-                i += self._one(tx, pieces[i], batch, i)
-                continue
             # Hot loop: stay here while segments follow the simple paths; ``_one`` has every rule.
             c = tx.compiled
             tables = c.tables
@@ -370,6 +368,9 @@ class _Run:
             else:
                 tx.state, tx.rep, tx.count = state, rep, count
                 i = n
+        if self.tx is not None and self.tx.keep is not None:
+            self.tx.keep.extend(_kept(pieces[self.tx.keep_from :]))
+            self.tx.keep_from = 0
         self.segno += n
 
     def _envelope(self, seg: str, batch: Batch, i: int) -> int:
@@ -392,8 +393,6 @@ class _Run:
                 self._end_tx(batch, i, missing=True)
                 return 0
             tx.count += 1
-            if tx.keep is not None:
-                tx.keep.append(seg)
             if tag == "SE":
                 self._end_tx(batch, i, se=parts)
             return 1
@@ -537,7 +536,9 @@ class _Run:
         result.spec = spec.source if spec is not None else None
         tx = _Tx(result, compiled)
         if self.keep and self.v.keep_segments:
-            tx.keep = [seg]
+            # The set's segments are sliced out of the batches when they are done with (no per-segment cost).
+            tx.keep = []
+            tx.keep_from = i
         self.tx = tx
         if compiled is not None:
             m = compiled.machine
@@ -569,6 +570,9 @@ class _Run:
         if r.findings and any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
             r.findings.append(Finding("transaction.segment_errors", "one or more segments in error", None, None, Position(offset=r.offset, segment_number=r.segment_number)))
         if tx.keep is not None:
+            if batch is not None and i is not None:
+                upto = i + 1 if se is not None else i
+                tx.keep.extend(_kept(batch.pieces[tx.keep_from : upto]))
             r.segments = tx.keep
         g = r.group
         status = r.status
@@ -599,8 +603,6 @@ class _Run:
             self._end_tx(batch, i, missing=True)
             return 0
         tx.count += 1
-        if tx.keep is not None:
-            tx.keep.append(seg)
         tr = m.tables[tx.state].get(tag)
         if tr is not None and tr.kind == CANDIDATES:
             tr = _pick(tr, seg, d)
@@ -694,6 +696,11 @@ class _Run:
         tx.hl_ids.append(hid)
         tx.hl_child[hid] = (child, pos)
         tx.hl_last = hid
+
+
+def _kept(pieces: list[str]) -> list[str]:
+    """Segments to keep: as validated, without the white space a stray line ending leaves."""
+    return [p.lstrip(WHITESPACE) if p[:1] in WHITESPACE else p for p in pieces if p.strip(WHITESPACE)]
 
 
 class _Lazy:

@@ -1,0 +1,1 @@
+"""Test support shipped with the gateway: the mapping fixture runner and its pytest plugin."""

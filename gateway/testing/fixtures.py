@@ -1,0 +1,126 @@
+"""Mapping fixtures: inputs and expected outputs kept next to each spec.
+
+For a spec ``mappings/<owner>/<name>.yaml`` the fixtures live in
+``mappings/<owner>/<name>.fixtures/``:
+
+* inbound specs: ``<case>.<x12|edi|csv|txt|json|xml>`` and ``<case>.expected.json``, the canonical
+  documents translating it must give (a JSON list), or ``{"documents": [...], "issues": [...]}``
+  when the case is about issues;
+* outbound specs: ``<case>.json`` (a canonical document) and ``<case>.expected.x12``, the
+  transaction set (ST..SE, delimiters ``* : ^ ~`` and a newline) it must give.
+
+``run`` compares and returns a readable diff; ``update`` rewrites the
+expectation after a human has reviewed the change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import GatewayError
+from ..translate import Translator, render_text
+
+INPUTS = (".x12", ".edi", ".csv", ".txt", ".json", ".xml", ".dat")
+
+
+@dataclass(slots=True)
+class Fixture:
+    spec: str  # mapping spec name, e.g. default/850-004010-in
+    owner: str  # the directory under mappings/: default or a partner ID
+    input: Path
+    expected: Path
+    direction: str  # inbound | outbound
+
+    @property
+    def name(self) -> str:
+        return f"{self.spec}::{self.input.name}"
+
+
+@dataclass(slots=True)
+class Outcome:
+    fixture: Fixture
+    ok: bool
+    actual: str
+    expected: str | None
+    error: str | None = None
+
+    def diff(self) -> str:
+        if self.error:
+            return self.error
+        exp = (self.expected or "").splitlines(keepends=True)
+        act = self.actual.splitlines(keepends=True)
+        return "".join(difflib.unified_diff(exp, act, f"{self.fixture.expected} (expected)", "actual", n=2))
+
+
+def discover(root: Path) -> list[Fixture]:
+    """Fixtures under ``root``: a mappings directory, one spec file, or one ``.fixtures`` directory."""
+    root = Path(root)
+    if root.is_file() and root.suffix == ".yaml":
+        dirs = [root.with_suffix(".fixtures")]
+    elif root.is_dir() and root.name.endswith(".fixtures"):
+        dirs = [root]
+    else:
+        dirs = sorted(p for p in root.rglob("*.fixtures") if p.is_dir())
+    out = []
+    for d in dirs:
+        spec_file = d.with_suffix(".yaml")
+        mappings_root = _mappings_root(spec_file)
+        spec = spec_file.relative_to(mappings_root).with_suffix("").as_posix()
+        owner = spec.split("/", 1)[0]
+        for inp in sorted(d.iterdir()):
+            if ".expected." in inp.name or inp.suffix.lower() not in INPUTS:
+                continue
+            stem = inp.name[: -len(inp.suffix)]
+            exp_json, exp_x12 = d / f"{stem}.expected.json", d / f"{stem}.expected.x12"
+            if exp_x12.exists() or (inp.suffix == ".json" and spec.endswith("-out")):
+                out.append(Fixture(spec, owner, inp, exp_x12, "outbound"))
+            else:
+                out.append(Fixture(spec, owner, inp, exp_json, "inbound"))
+    return out
+
+
+def _mappings_root(spec_file: Path) -> Path:
+    # mappings/<owner>/<name>.yaml: the root is two levels up
+    return spec_file.parent.parent
+
+
+def actual_text(fixture: Fixture, translator: Translator) -> str:
+    if fixture.direction == "outbound":
+        document = json.loads(fixture.input.read_text(encoding="utf-8"))
+        segments, issues = translator.render_set(fixture.spec, document)
+        text = render_text(segments)
+        errors = [i for i in issues if i.severity == "error"]
+        if errors:
+            text += "".join(f"# {i.code} {i.field}: {i.message}\n" for i in errors)
+        return text
+    partner = None if fixture.owner == "default" else fixture.owner
+    result = translator.translate(fixture.input, partner_id=partner, spec=fixture.spec)
+    docs = [d.document for d in result.documents if d.document is not None]
+    issues = [dict(i.to_dict(), document=n) for n, d in enumerate(result.documents) for i in d.issues]
+    payload: object = docs if not issues else {"documents": docs, "issues": issues}
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def run(fixture: Fixture, translator: Translator) -> Outcome:
+    try:
+        actual = actual_text(fixture, translator)
+    except GatewayError as exc:
+        return Outcome(fixture, False, "", None, f"{fixture.input}: {exc}")
+    expected = fixture.expected.read_text(encoding="utf-8") if fixture.expected.exists() else None
+    if expected is None:
+        return Outcome(fixture, False, actual, None, f"{fixture.expected}: missing (run with --update to create it after review)")
+    if fixture.direction == "inbound":
+        try:
+            same = json.loads(expected) == json.loads(actual)
+        except ValueError:
+            same = False
+    else:
+        same = expected == actual
+    return Outcome(fixture, same, actual, expected)
+
+
+def update(outcome: Outcome) -> None:
+    outcome.fixture.expected.write_text(outcome.actual, encoding="utf-8")
