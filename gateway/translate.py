@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from .canonical import validate_document
 from .errors import ConfigError, GatewayError, InputError, NotX12
-from .formats.x12 import Delimiters, Overlay, SpecLibrary, Validator, bundled_dirs
+from .formats.x12 import Delimiters, Finding, GroupResult, InterchangeResult, Overlay, SpecLibrary, TransactionResult, Validator, bundled_dirs
 from .formats.x12.delimiters import scan_isa
 from .formats.x12.lexer import BOM, WHITESPACE, open_source
 from .formats.x12.tree import build_tree
@@ -132,18 +132,36 @@ class Translator:
         notes: list[str] = []
         partner = self._partner_for(data, partner_id, notes)
         result = Translation(name, partner.id if partner else None, notes=notes)
-        validator = self._validator(partner)
-        report = validator.validate(data, name=name)
-        for _, _, finding in report.envelope_findings():
-            if finding.severity == "error":
-                notes.append(f"{finding.code}: {finding.message}")
-        for ix in report.interchanges:
-            for group in ix.groups:
-                for t in group.transactions:
-                    result.documents.append(self._x12_set(validator, ix, group, t, partner, name))
-        if not report.interchanges:
-            notes.append("no interchange found")
+        result.documents.extend(self._x12_stream(data, name, partner, notes))
         return result
+
+    def stream(self, path: str | Path, partner_id: str | None = None) -> tuple[Translation, Iterator[Translated]]:
+        """Like ``translate`` for X12, but documents come one at a time (constant memory):
+        returns the (empty) Translation, whose notes fill in as the iterator runs, and the iterator."""
+        data = _read(path)
+        if not _looks_like_x12(data):
+            result = self._flat(data, str(path), partner_id)
+            return result, iter(result.documents)
+        notes: list[str] = []
+        partner = self._partner_for(data, partner_id, notes)
+        result = Translation(str(path), partner.id if partner else None, notes=notes)
+        return result, self._x12_stream(data, str(path), partner, notes)
+
+    def _x12_stream(self, data: bytes, name: str, partner: PartnerView | None, notes: list[str]) -> Iterator[Translated]:
+        validator = self._validator(partner)
+        seen_interchange = False
+        # Each set is mapped as soon as it is validated, then its segments are dropped.
+        for event in validator.events(data):
+            if isinstance(event, TransactionResult):
+                group = event.group
+                yield self._x12_set(validator, group.interchange, group, event, partner, name)
+            elif isinstance(event, (GroupResult, InterchangeResult, Finding)):
+                seen_interchange |= isinstance(event, InterchangeResult)
+                for f in ([event] if isinstance(event, Finding) else event.findings):
+                    if f.severity == "error":
+                        notes.append(f"{f.code}: {f.message}")
+        if not seen_interchange:
+            notes.append("no interchange found")
 
     def _x12_set(self, validator: Validator, ix, group, t, partner: PartnerView | None, name: str) -> Translated:
         version = (t.convention or group.version or "")[:6] or "004010"

@@ -29,7 +29,7 @@ _IDENT = re.compile(r"[A-Za-z0-9_]")
 
 
 class _Segment:
-    """Adapter giving any node the X12 segment's ``element(n, component)``."""
+    """Adapter giving any node the X12 segment's ``element(n, component)`` and ``values``."""
 
     __slots__ = ("node", "tag")
 
@@ -37,9 +37,28 @@ class _Segment:
         self.node = node
         self.tag = tag
 
+    @property
+    def values(self) -> "_Values":
+        return _Values(self)
+
     def element(self, n: int, component: int = 0) -> str | None:
         key = f"{self.tag}{n:02d}" + (f"-{component:02d}" if component else "")
         return self.node.value(key) or None
+
+
+class _Values:
+    """Index access to an adapted node's values, as generated code reads a segment's."""
+
+    __slots__ = ("segment",)
+
+    def __init__(self, segment: _Segment) -> None:
+        self.segment = segment
+
+    def __len__(self) -> int:
+        return 99
+
+    def __getitem__(self, i: int) -> str:
+        return self.segment.element(i + 1) or ""
 
 
 def seg(ctx: Any, tag: str) -> Any:
@@ -57,19 +76,24 @@ def segpairs(segment: Any, indexes: tuple) -> list:
     """(qualifier, value) pairs present in one segment, for element index pairs in order."""
     if segment is None:
         return []
-    elements = getattr(segment, "elements", None)
-    last = len(elements) if elements is not None else 99
+    values = segment.values
+    last = len(values)
     out = []
-    get = segment.element
     for q, v in indexes:
         if q > last:
             break
-        qual = get(q)
-        if qual is not None:
-            val = get(v)
-            if val is not None:
+        qual = values[q - 1]
+        if qual:
+            val = values[v - 1] if v <= last else ""
+            if val:
                 out.append((qual, val))
     return out
+
+
+def segs_all(ctx: Any, tag: str) -> list:
+    """Every segment ``tag`` here (the context itself when it is one), with ``element``."""
+    nodes = [ctx] if ctx.name == tag and not ctx.children() else ctx.children(tag)
+    return [n if hasattr(n, "element") else _Segment(n, tag) for n in nodes]
 
 
 class Compiler:
@@ -79,6 +103,7 @@ class Compiler:
         self.consts: dict[str, Any] = {}
         self.functions: list[list[str]] = []
         self.bad: list[tuple[str, str]] = []  # (pointer, problem) found while compiling
+        self.inline = 0
 
     # -- namespace ------------------------------------------------------------------------------
 
@@ -113,6 +138,7 @@ class Compiler:
         body.append("    out = {}")
         for tag, var in segs.items():
             body.append(f"    {var} = seg(ctx, {tag!r})")
+            body.append(f"    e{var[1:]} = {var}.values if {var} is not None else ()")
         body.extend(code)
         body.append("    return out")
         return name
@@ -128,8 +154,63 @@ class Compiler:
             var = segs.get(tag)
             if var is None:
                 var = segs[tag] = f"s_{len(segs)}"
-            return f"({var}.element({int(m.group(2))}, {int(m.group(3) or 0)}) if {var} is not None else None)"
+            n, comp = int(m.group(2)), int(m.group(3) or 0)
+            if comp:
+                return f"({var}.element({n}, {comp}) if {var} is not None else None)"
+            ev = "e" + var[1:]  # the segment's values, fetched with it
+            return f"(({ev}[{n - 1}] or None) if len({ev}) > {n - 1} else None)"
+        fn = self.path_function(p)
+        if fn is not None:
+            return f"{fn}(ctx)"
         return f"{self.const(p)}.value(ctx, parents)"
+
+    def path_function(self, p) -> str | None:
+        """A generated function walking ``p``'s steps for the first value, or None when the path
+        needs the general walker (``..``, ``*``)."""
+        if any(st.name in ("..", "*") for st in p.steps) or p.leaf is None:
+            return None
+        name = f"p{len(self.functions)}"
+        lines = [f"def {name}(ctx):"]
+        var = "ctx"
+        pad = "    "
+        m = _ELEMENT_KEY.fullmatch(p.leaf)
+        steps = list(p.steps)
+        final_seg = None
+        if m is not None and steps and steps[-1].name == m.group(1) and not steps[-1].filters:
+            final_seg = steps.pop()  # read the element straight from that segment
+        for depth, st in enumerate(steps):
+            nxt = f"n{depth}"
+            if st.implicit or depth == 0:
+                # BEG03 on a BEG; PER[PER03=TE]/PER04 inside an each over PER segments
+                self_ok = f"{var}.name == {st.name!r}" + ("" if st.implicit else f" and not {var}.children()")
+                lines.append(f"{pad}for {nxt} in ([{var}] if {self_ok} else {var}.children({st.name!r})):")
+            else:
+                lines.append(f"{pad}for {nxt} in {var}.children({st.name!r}):")
+            pad += "    "
+            for f in st.filters:
+                got = f"{nxt}.value({f.key!r})"
+                if f.op == "":
+                    lines.append(f"{pad}if {got} is None: continue")
+                elif f.op == "=":
+                    lines.append(f"{pad}if {got} not in {self.const(frozenset(f.values))}: continue")
+                else:
+                    lines.append(f"{pad}if {got} in {self.const(frozenset(f.values))}: continue")
+            var = nxt
+        if final_seg is not None:
+            lines.append(f"{pad}s = seg({var}, {final_seg.name!r})")
+            n, comp = int(m.group(2)), int(m.group(3) or 0)
+            if comp:
+                lines.append(f"{pad}v = s.element({n}, {comp}) if s is not None else None")
+            else:
+                lines.append(f"{pad}e = s.values if s is not None else ()")
+                lines.append(f"{pad}v = e[{n - 1}] if len(e) > {n - 1} else None")
+        else:
+            lines.append(f"{pad}v = {var}.value({p.leaf!r})")
+        lines.append(f"{pad}if v is not None and v != '':")
+        lines.append(f"{pad}    return v")
+        lines.append("    return None")
+        self.functions.append(lines)
+        return name
 
     def field(self, name: str, rule: FieldRule, at: tuple, code: list[str], segs: dict[str, str], pad: str) -> None:
         key = repr(name)
@@ -143,13 +224,22 @@ class Compiler:
         if rule.each is not None:
             self.each(key, rule, at, body, inner)
         elif rule.fields is not None:
-            self.nested(key, rule, at, body, inner)
+            self.nested(key, rule, at, body, inner, segs)
         elif rule.pairs is not None:
             self.pairs(key, rule, at, body, inner, segs)
         elif rule.collect is not None:
             paths = [rule.collect] if isinstance(rule.collect, str) else rule.collect
             parsed = [p for t in paths if (p := self.path(t, at)) is not None]
-            body.append(f"{inner}vals = [x for p in {self.const(tuple(parsed))} for x in p.values(ctx, parents)]")
+            refs = [_ELEMENT_KEY.fullmatch(p.leaf or "") for p in parsed]
+            tags = {m.group(1) for m in refs if m} if all(refs) else set()
+            if len(tags) == 1 and all(len(p.steps) == 1 and not p.steps[0].filters and p.steps[0].name == m.group(1)
+                                      for p, m in zip(parsed, refs, strict=True)):
+                # N3/N301 and N3/N302: every N3 in turn, its elements in the order given (document order).
+                tag = tags.pop()
+                idx = self.const(tuple((int(m.group(2)), int(m.group(3) or 0)) for m in refs))
+                body.append(f"{inner}vals = [x for s in segs_all(ctx, {tag!r}) for n, c in {idx} if (x := s.element(n, c)) is not None]")
+            else:
+                body.append(f"{inner}vals = [x for p in {self.const(tuple(parsed))} for x in p.values(ctx, parents)]")
             conv = self.converter(rule, at, segs)
             if conv:
                 body.append(f"{inner}vals = [y for y in ({conv.replace('VALUE', 'x')} for x in vals) if y is not None]")
@@ -209,6 +299,19 @@ class Compiler:
             steps.append(("scale", rule.scale_by))
         if not steps:
             return ""
+        pat = self.const(at)
+        simple = [k for k, _ in steps] in (["type"], ["table"], ["table", "type"])
+        if simple and rule.type in ("string", "decimal", "integer", "date", "time"):
+            expr = "VALUE"
+            if rule.table is not None:
+                expr = f"lookup({rule.table!r}, {expr}, {rule.strict!r}, ctx, issues, at, {pat})"
+            if rule.type == "decimal":
+                expr = f"dec({expr}, {rule.implied_decimals!r}, ctx, issues, at, {pat})"
+            elif rule.type == "integer":
+                expr = f"whole({expr}, ctx, issues, at, {pat})"
+            elif rule.type in ("date", "time"):
+                expr = f"when_({expr}, {rule.type!r}, {rule.format!r}, ctx, issues, at, {pat})"
+            return expr
         scale_get = self.getter(rule.scale_by.path, at, segs) if rule.scale_by is not None else "None"
         plan = self.const((tuple(steps), rule.format, rule.implied_decimals, rule.strict, at))
         return f"convert(VALUE, {plan}, ctx, issues, at, {scale_get})"
@@ -221,28 +324,50 @@ class Compiler:
         where = self.const(rule.where) if rule.where is not None else None
         where_getter = self.const(self.path(rule.where.path, at)) if rule.where is not None else None
         ptr = self.const(at)
-        body.append(f"{pad}items = []")
-        body.append(f"{pad}inner = parents + (ctx,)")
         if len(p.steps) == 1 and not p.steps[0].filters and p.steps[0].name not in ("..", "*"):
-            body.append(f"{pad}for node in ctx.children({p.steps[0].name!r}):")
+            body.append(f"{pad}nodes = ctx.children({p.steps[0].name!r})")
         else:
-            body.append(f"{pad}for node in {self.const(p)}.nodes(ctx, parents):")
+            body.append(f"{pad}nodes = {self.const(p)}.nodes(ctx, parents)")
+        # Most lists are empty most of the time (no DTM on this line): one test, then out.
+        body.append(f"{pad}if nodes:")
+        body.append(f"{pad}    items = []")
+        body.append(f"{pad}    inner = parents + (ctx,)")
+        body.append(f"{pad}    for node in nodes:")
         if where is not None:
-            body.append(f"{pad}    if not holds({where}, {where_getter}.value(node, inner)):")
-            body.append(f"{pad}        continue")
-        body.append(f"{pad}    item = {fn}(node, inner, issues, at + ({at[-1]!r}, len(items)))")
-        body.append(f"{pad}    if item:")
-        body.append(f"{pad}        items.append(item)")
-        body.append(f"{pad}if items:")
-        body.append(f"{pad}    out[{key}] = items")
+            body.append(f"{pad}        if not holds({where}, {where_getter}.value(node, inner)):")
+            body.append(f"{pad}            continue")
+        body.append(f"{pad}        item = {fn}(node, inner, issues, at + ({at[-1]!r}, len(items)))")
+        body.append(f"{pad}        if item:")
+        body.append(f"{pad}            items.append(item)")
+        body.append(f"{pad}    if items:")
+        body.append(f"{pad}        out[{key}] = items")
         if rule.required:
             msg = repr(f"no {rule.each} found")
-            body.append(f"{pad}else:")
+            body.append(f"{pad}if {key} not in out:")
             body.append(f"{pad}    issues.append(Issue('mapping.required_missing', {msg}, ptr(at, {ptr}), ctx.where))")
 
-    def nested(self, key: str, rule: FieldRule, at: tuple, body: list[str], pad: str) -> None:
-        fn = self.obj(rule.fields or {}, at)
+    def nested(self, key: str, rule: FieldRule, at: tuple, body: list[str], pad: str, segs: dict[str, str] | None = None) -> None:
         ptr = self.const(at)
+        if rule.context is None and segs is not None:
+            # Same context: built inline, sharing the segments already fetched (no call, no refetch).
+            self.inline += 1
+            var = f"o{self.inline}_"
+            inner: list[str] = []
+            for name, sub in (rule.fields or {}).items():
+                if sub is None:
+                    continue
+                if isinstance(sub, str):
+                    sub = FieldRule(path=sub)
+                self.field(name, sub, at + (name,), inner, segs, pad)
+            body.append(f"{pad}{var} = {{}}")
+            body.extend(line.replace("out[", f"{var}[").replace(" not in out:", f" not in {var}:") for line in inner)
+            body.append(f"{pad}if {var}:")
+            body.append(f"{pad}    out[{key}] = {var}")
+            if rule.required:
+                body.append(f"{pad}else:")
+                body.append(f"{pad}    issues.append(Issue('mapping.required_missing', 'required object is empty', ptr(at, {ptr}), ctx.where))")
+            return
+        fn = self.obj(rule.fields or {}, at)
         if rule.context is not None:
             p = self.path(rule.context, at, leaf=False)
             if p is None:
@@ -357,6 +482,42 @@ class Runtime:
                 return None
             return v
 
+        plain = tf._PLAIN_DECIMAL.fullmatch
+
+        def dec(v, implied, ctx, issues, at, pattern):
+            if type(v) is not str:
+                return v
+            if not implied and plain(v) and v != "-0":
+                return v
+            try:
+                return tf.to_decimal(v, implied)
+            except tf.BadValue as exc:
+                issues.append(Issue("mapping.bad_value", str(exc), ptr(at, pattern), ctx.where))
+                return None
+
+        def whole(v, ctx, issues, at, pattern):
+            if type(v) is not str:
+                return v
+            if v.isdigit() and v.isascii():
+                return int(v)
+            try:
+                return tf.to_integer(v)
+            except tf.BadValue as exc:
+                issues.append(Issue("mapping.bad_value", str(exc), ptr(at, pattern), ctx.where))
+                return None
+
+        def when_(v, kind, fmt, ctx, issues, at, pattern):
+            if type(v) is not str:
+                return v
+            try:
+                return tf.to_date(v, fmt) if kind == "date" else tf.to_time(v, fmt)
+            except tf.BadValue as exc:
+                issues.append(Issue("mapping.bad_value", str(exc), ptr(at, pattern), ctx.where))
+                return None
+
+        def lookup(table, v, strict, ctx, issues, at, pattern):
+            return mapper._lookup(table, v, strict, (at, pattern), ctx, issues)
+
         def pairs(found, table, plan, ctx, issues, at):
             strict, pattern = plan
             out = []
@@ -365,7 +526,8 @@ class Runtime:
                 out.append({"type": kind, "value": v, "qualifier": q})
             return out
 
-        return {"seg": seg, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition, "segpairs": segpairs}
+        return {"seg": seg, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
+                "segpairs": segpairs, "segs_all": segs_all, "dec": dec, "whole": whole, "when_": when_, "lookup": lookup}
 
 
 def compile_spec(spec: MappingSpec, mapper: Any):

@@ -83,8 +83,10 @@ class Path:
                 continue
             nxt: list[Node] = []
             for node in current:
-                if step.implicit and node.name == step.name:
-                    nxt.append(node)
+                if node.name == step.name and (step.implicit or (node is context and not node.children())):
+                    # BEG03 on a BEG, or PER[PER03=TE]/PER04 inside an each over PER segments
+                    if step.matches(node):
+                        nxt.append(node)
                     continue
                 kids = node.children(None if step.name == "*" else step.name)
                 if step.filters:

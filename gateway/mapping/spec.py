@@ -47,7 +47,7 @@ from ..config.yamlio import Source, load_yaml
 from ..errors import ConfigError
 
 DocumentType = Literal["purchase_order", "purchase_order_acknowledgment", "ship_notice", "invoice", "functional_ack"]
-Transform = Literal["trim", "upper", "lower", "strip_zeros", "digits"]
+Transform = Literal["trim", "upper", "lower", "strip_zeros", "digits", "clean"]
 ValueType = Literal["string", "integer", "decimal", "date", "time", "boolean"]
 DateFormat = Literal["CCYYMMDD", "YYMMDD", "MMDDYY", "MMDDCCYY", "CCYY-MM-DD", "MM/DD/CCYY", "HHMM", "HHMMSS", "HH:MM", "HH:MM:SS"]
 

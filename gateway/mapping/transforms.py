@@ -16,6 +16,8 @@ class BadValue(ValueError):
 
 
 def transform(name: str, value: str) -> str:
+    if name == "clean":  # for outbound free text: no X12 delimiters, no control characters
+        return re.sub(r"[*:~^|>\\\x00-\x1f\x7f]", " ", value).strip()
     if name == "trim":
         return value.strip()
     if name == "upper":
@@ -131,6 +133,8 @@ _ISO_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?")
 
 
 def format_date(value: str, fmt: str) -> str:
+    if fmt in ("HHMM", "HHMMSS", "HH:MM", "HH:MM:SS"):
+        return format_time(value, fmt)
     m = _ISO_DATE.match(value)
     if m is None:
         raise BadValue(f"{value!r} is not an ISO date")

@@ -34,7 +34,15 @@ def _text(value: str) -> str:
 class SegmentNode:
     """A segment: ``value("BEG03")`` is element 03, ``value("REF04-02")`` a component."""
 
-    __slots__ = ("name", "elements", "position", "d")
+    __slots__ = ("name", "elements", "position", "d", "_values")
+
+    @property
+    def values(self) -> list[str]:
+        """The elements as text (first repetition, UTF-8 decoded): what mapping reads by index."""
+        v = self._values
+        if v is None:  # build_tree sets it directly for plain ASCII segments without repetitions
+            v = self._values = [self.element(i + 1) or "" for i in range(len(self.elements))]
+        return v
 
     def element(self, n: int, component: int = 0) -> str | None:
         """Element ``n`` (1-based), or its component; None when absent or empty. The fast accessor."""
@@ -59,6 +67,7 @@ class SegmentNode:
         self.elements = elements
         self.position = position  # within the transaction set, ST = 1
         self.d = d
+        self._values: list[str] | None = None
 
     @property
     def where(self) -> str:
@@ -128,9 +137,12 @@ def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode
     stack: list[int] = [0]  # open loop indexes, outermost first
     state = machine.start
     has_hl = False
+    rep = d.repetition
     for position, text in enumerate(segments, 1):
         parts = text.split(d.element)
         node = SegmentNode(parts[0], parts[1:], position, d)
+        if text.isascii() and (rep is None or rep not in text):
+            node._values = node.elements
         if position == 1:
             root.items.append(node)
             root.first = node

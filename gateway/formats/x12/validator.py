@@ -535,7 +535,7 @@ class _Run:
                 compiled = self.compiled[id(spec)] = self.v.compiled(spec, self.d, ix.version)
         result.spec = spec.source if spec is not None else None
         tx = _Tx(result, compiled)
-        if self.keep and self.v.keep_segments:
+        if self.v.keep_segments:
             # The set's segments are sliced out of the batches when they are done with (no per-segment cost).
             tx.keep = []
             tx.keep_from = i

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable, Sequence, Union
 
+from ...errors import GatewayError
 from .delimiters import Delimiters
 
 Value = Union[str, int, None, Sequence[str]]
 
 
-class WriterError(ValueError):
+class WriterError(GatewayError, ValueError):
     """The caller asked for something that cannot be written as X12."""
+
+    code = "x12.unwritable"
 
 
 def serialize_segment(tag: str, elements: Iterable[Value], d: Delimiters) -> str:

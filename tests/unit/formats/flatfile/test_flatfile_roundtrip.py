@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from gateway.formats.flatfile import load_layout, read
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+# U+FEFF is left out: at the very start of a file it is a byte-order mark, which readers drop on purpose.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufeff"), max_size=12)
 
 CSV_LAYOUT = load_layout({
     "format": "csv",
