@@ -15,10 +15,12 @@ from gateway import __version__, onboarding
 from gateway.api import Engine, FileOutcome
 from gateway.config.partner import Partners
 from gateway.config.yamlio import dump_yaml
-from gateway.errors import ConfigError, GatewayError
+from gateway.errors import ConfigError, GatewayError, NotX12, UnreadableInput
 from gateway.formats.x12 import AckNumbers, Report
 from gateway.home import ENV_VAR as HOME_ENV
 from gateway.home import Home
+from gateway.testing import fixtures as fixtures_mod
+from gateway.translate import describe, translator_for
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 EXIT_USAGE = 2  # as click's usage errors
@@ -156,6 +158,126 @@ def _samples_dir() -> Path | None:
         return here
     cwd = Path.cwd() / "samples" / "x12"
     return cwd if cwd.is_dir() else None
+
+
+def _translator(ctx: click.Context):
+    return translator_for(_home(ctx), [Path(p) for p in _engine(ctx).spec_dirs], _engine(ctx).charset)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--partner", "partner_id", metavar="ID",
+              help="The partner the file comes from [default: found by the interchange sender ID; required for flat files].")
+@click.option("--spec", "spec_name", metavar="NAME", help="Map every document with this spec, e.g. acme-retail/850-004010-in.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="json: one JSON list of documents; jsonl: one document per line.")
+@click.pass_context
+def translate(ctx: click.Context, file: str, partner_id: str | None, spec_name: str | None, fmt: str) -> None:
+    """Translate FILE (X12, or a partner's flat file) into canonical JSON documents on stdout.
+
+    Only documents that translated cleanly (warnings allowed) are printed; issues and notes go to
+    stderr, one line each, naming the document and where in the file. Exit 0: every document
+    translated; 1: a document failed (rejected by validation, a mapping or schema error), there was
+    nothing to translate, or the partner or its mapping is misconfigured; 2: FILE cannot be read
+    (or is a flat file given without --partner).
+    """
+    try:
+        result, documents = _translator(ctx).stream(file, partner_id, spec_name)
+        failed = _emit_documents(result, documents, fmt)
+    except UnreadableInput as exc:
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_UNREADABLE)
+    except NotX12 as exc:
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_UNREADABLE)
+    except ConfigError as exc:
+        for line in exc.problems:
+            click.echo(f"gateway: {line}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    except GatewayError as exc:  # e.g. a flat file that does not fit its layout
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
+
+
+def _emit_documents(result, documents, fmt: str) -> bool:
+    """Writes documents as they come (a 500 MB file never sits in memory); True when something failed."""
+    out = click.get_text_stream("stdout")
+    count = failed = seen = reported = 0
+    if fmt == "json":
+        out.write("[")
+    for translated in documents:
+        for note in result.notes[reported:]:  # notes fill in as the file is read
+            click.echo(f"{result.source}: note: {note}", err=True)
+        reported = len(result.notes)
+        label = describe(translated)
+        for issue in translated.issues:
+            at = f" at {issue.source}" if issue.source else ""
+            field = f" {issue.field}" if issue.field else ""
+            click.echo(f"{result.source}: {label}: {issue.severity}: {issue.code}{field}{at}: {issue.message}", err=True)
+        seen += 1
+        if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
+            failed += 1
+            continue
+        text = json.dumps(translated.document, ensure_ascii=False, indent=2 if fmt == "json" else None)
+        if fmt == "json":
+            out.write(("," if count else "") + "\n" + text)
+        else:
+            out.write(text + "\n")
+        count += 1
+    if fmt == "json":
+        out.write("\n]\n" if count else "]\n")
+    for note in result.notes[reported:]:
+        click.echo(f"{result.source}: note: {note}", err=True)
+    partner = f", partner {result.partner}" if result.partner else ""
+    click.echo(f"{result.source}: {seen} document{'s' * (seen != 1)}, {failed} failed{partner}", err=True)
+    return bool(failed) or seen == 0
+
+
+@main.group()
+def mapping() -> None:
+    """Mapping specs: run their test fixtures."""
+
+
+@mapping.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--update", is_flag=True, help="Rewrite the expectations of failing cases with today's output (review the diff first).")
+@click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
+@click.pass_context
+def mapping_test(ctx: click.Context, paths: tuple[Path, ...], update: bool, quiet: bool) -> None:
+    """Run mapping fixtures: each input must translate to its expectation.
+
+    PATHS are mappings directories, spec files or .fixtures folders [default: the home's
+    mappings/]. A mismatch prints a unified diff (expected → actual).
+    Exit 0: all pass (or were updated); 1: a case fails.
+    """
+    home = _home(ctx)
+    roots = list(paths) or [home.mappings_dir]
+    found = [f for root in roots for f in fixtures_mod.discover(root)]
+    if not found:
+        click.echo(f"no mapping fixtures under {', '.join(home.display(Path(r)) for r in roots) or 'mappings/'}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    translator = fixtures_mod.translator_for_fixtures(home, found, [Path(p) for p in _engine(ctx).spec_dirs])
+    passed = failed = updated = 0
+    for fixture in found:
+        outcome = fixtures_mod.run(fixture, translator)
+        if outcome.ok:
+            passed += 1
+            if not quiet:
+                click.echo(f"ok      {fixture.name}")
+            continue
+        if update and outcome.actual:  # not when the input could not be translated at all
+            fixtures_mod.update(outcome)
+            updated += 1
+            click.echo(f"updated {fixture.name} -> {home.display(fixture.expected)}")
+            continue
+        failed += 1
+        click.echo(f"FAIL    {fixture.name}")
+        for line in outcome.diff().splitlines():
+            click.echo(f"    {line}")
+    summary = f"{passed} passed, {failed} failed" + (f", {updated} updated" if update else "")
+    click.echo(f"{summary} ({len(found)} fixture{'s' * (len(found) != 1)})")
+    ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
 
 
 @main.command()

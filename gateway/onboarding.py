@@ -334,6 +334,12 @@ class _Checker:
     # -- parts --
 
     def identity(self) -> None:
+        ident = self.profile.identity
+        x12 = [e for _d, _i, e in self.profile.documents.entries() if e.set]
+        if (x12 or ident.isa_id or ident.isa_qualifier) and (ident.isa_id is None or ident.isa_qualifier is None):
+            missing = " and ".join(k for k in ("isa_qualifier", "isa_id") if getattr(ident, k) is None)
+            why = f"needed to exchange X12 ({', '.join(e.label() for e in x12)})" if x12 else "give both ISA05 and ISA06, or neither"
+            self.problem(("identity",), f"{missing} missing: {why}")
         for conflict in self.partners.conflicts(self.profile):
             self.problem(("identity", "isa_id"), conflict)
 
@@ -497,6 +503,6 @@ def summaries(home: Home) -> list[Summary]:
             out.append(Summary(pid, problems=bad[pid]))
             continue
         p = good[pid]
-        out.append(Summary(pid, p.name, f"{p.identity.isa_qualifier}/{p.identity.isa_id}",
+        out.append(Summary(pid, p.name, p.identity.label(),
                            [e.label() for e in p.documents.receives], [e.label() for e in p.documents.sends], p.channels.names()))
     return out

@@ -19,8 +19,18 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol
 
 from .canonical import validate_document
-from .errors import ConfigError, GatewayError, InputError, NotX12
-from .formats.x12 import Delimiters, Finding, GroupResult, InterchangeResult, Overlay, SpecLibrary, TransactionResult, Validator, bundled_dirs
+from .errors import ConfigError, GatewayError, InputError, NotX12, UnreadableInput
+from .formats.x12 import (
+    Delimiters,
+    Finding,
+    GroupResult,
+    InterchangeResult,
+    Overlay,
+    SpecLibrary,
+    TransactionResult,
+    Validator,
+    bundled_dirs,
+)
 from .formats.x12.delimiters import scan_isa
 from .formats.x12.lexer import BOM, WHITESPACE, open_source
 from .formats.x12.tree import build_tree
@@ -86,22 +96,27 @@ def default_spec_name(set_id: str, version: str, direction: str = "in") -> str:
 class Translator:
     """Translates files with the mapping specs under ``mapping_roots`` and the given partners."""
 
-    def __init__(self, mapping_roots: list[Path], partners: PartnerDirectory | None = None, spec_dirs: list[Path] | None = None) -> None:
+    def __init__(self, mapping_roots: list[Path], partners: PartnerDirectory | None = None, spec_dirs: list[Path] | None = None,
+                 charset: str = "extended") -> None:
         self.mappings = Mappings(mapping_roots)
         self.partners = partners
         self.x12_library = SpecLibrary(bundled_dirs() + list(spec_dirs or []))
         self._validators: dict[tuple, Validator] = {}
         self._mappers: dict[tuple, InboundMapper] = {}
+        self._layouts: dict[str, Any] = {}
         self._forced: str | None = None
+        self.charset = charset
 
     # -- inbound ------------------------------------------------------------------------------------
 
-    def translate(self, path: str | Path, partner_id: str | None = None, spec: str | None = None) -> Translation:
-        """``spec`` forces one mapping spec for every document (the mapping test harness uses it)."""
+    def translate(self, path: str | Path, partner_id: str | None = None, spec: str | None = None,
+                  anonymous: bool = False) -> Translation:
+        """``spec`` forces one mapping spec for every document and ``anonymous`` ignores partner
+        profiles (the mapping test harness uses both for the default specs)."""
         data = _read(path)
         self._forced = spec
         if _looks_like_x12(data):
-            return self._x12(data, str(path), partner_id)
+            return self._x12(data, str(path), partner_id, anonymous)
         return self._flat(data, str(path), partner_id)
 
     def _partner_for(self, data: bytes, partner_id: str | None, notes: list[str]) -> PartnerView | None:
@@ -125,20 +140,21 @@ class Translator:
         v = self._validators.get(key)
         if v is None:
             overlay = _PartnerOverlay(partner) if partner is not None else None
-            v = self._validators[key] = Validator(self.x12_library, overlay=overlay, keep_segments=True)
+            v = self._validators[key] = Validator(self.x12_library, charset=self.charset, overlay=overlay, keep_segments=True)
         return v
 
-    def _x12(self, data: bytes, name: str, partner_id: str | None) -> Translation:
+    def _x12(self, data: bytes, name: str, partner_id: str | None, anonymous: bool = False) -> Translation:
         notes: list[str] = []
-        partner = self._partner_for(data, partner_id, notes)
+        partner = None if anonymous else self._partner_for(data, partner_id, notes)
         result = Translation(name, partner.id if partner else None, notes=notes)
         result.documents.extend(self._x12_stream(data, name, partner, notes))
         return result
 
-    def stream(self, path: str | Path, partner_id: str | None = None) -> tuple[Translation, Iterator[Translated]]:
+    def stream(self, path: str | Path, partner_id: str | None = None, spec: str | None = None) -> tuple[Translation, Iterator[Translated]]:
         """Like ``translate`` for X12, but documents come one at a time (constant memory):
         returns the (empty) Translation, whose notes fill in as the iterator runs, and the iterator."""
         data = _read(path)
+        self._forced = spec
         if not _looks_like_x12(data):
             result = self._flat(data, str(path), partner_id)
             return result, iter(result.documents)
@@ -177,7 +193,7 @@ class Translator:
         try:
             spec = self.mappings.get(spec_name)
         except ConfigError as exc:
-            out.issues.append(Issue("mapping.spec_missing", f"no mapping for {t.set_id} {version}: {exc.problems[0]}", "", name))
+            out.issues.append(Issue("mapping.spec_missing", f"no mapping for {t.set_id} {version}: {exc.problems[0]}"))
             return out
         x12spec = validator.find_spec(ix.version, t.convention or group.version, group.functional_id, t.set_id)
         machine = validator.compiled(x12spec, ix.delimiters, ix.version).machine
@@ -207,7 +223,10 @@ class Translator:
         return mapper
 
     def _flat(self, data: bytes, name: str, partner_id: str | None) -> Translation:
-        from .formats.flatfile import read_flat  # flat files only need the reader when used
+        from .formats.flatfile import (  # flat files only need the reader when used
+            load_layout,
+            read,
+        )
 
         if self.partners is None or partner_id is None:
             raise NotX12(f"{name}: not an X12 interchange; a flat file needs --partner (its profile names the file layout)")
@@ -219,7 +238,10 @@ class Translator:
         if spec.source is None or getattr(spec.source, "format", "x12") == "x12":
             raise ConfigError([f"mapping spec {spec_name!r} is not a flat-file mapping (source.format)"])
         result = Translation(name, partner.id)
-        for root in read_flat(spec.source, data, name):
+        layout = self._layouts.get(spec_name)
+        if layout is None:
+            layout = self._layouts[spec_name] = load_layout(spec.source, spec_name)
+        for root in read(layout, data, name):
             doc, issues = self._mapper(spec, partner).map(root)
             doc["correlation"] = _drop_empty({"partner": partner.id, "source_file": Path(name).name})
             result.documents.append(Translated(doc, issues + _schema_issues(doc), spec=spec_name))
@@ -272,7 +294,7 @@ def _read(path: str | Path) -> bytes:
     try:
         return stream.read()
     except OSError as exc:
-        raise InputError(f"{name}: cannot read ({exc})") from None
+        raise UnreadableInput(f"{name}: cannot read ({exc.strerror or exc})") from None
     finally:
         stream.close()
 
@@ -284,8 +306,85 @@ def _looks_like_x12(data: bytes) -> bool:
     return head.lstrip(WHITESPACE.encode()).startswith(b"ISA")
 
 
+KEY_FIELDS = {  # the business number operations search by, per canonical document type
+    "purchase_order": "po_number",
+    "purchase_order_acknowledgment": "po_number",
+    "ship_notice": "shipment_id",
+    "invoice": "invoice_number",
+}
+
+
+def describe(translated: Translated) -> str:
+    """``850 0001 (po_number 4500012345)``: a document as people find it in a log."""
+    head = " ".join(x for x in (translated.set_id, translated.control_number) if x) or "document"
+    doc = translated.document or {}
+    key = KEY_FIELDS.get(doc.get("document_type", ""))
+    if key and doc.get(key):
+        head += f" ({key} {doc[key]})"
+    return head
+
+
 def to_json(translation: Translation) -> str:
     return json.dumps([d.document for d in translation.documents if d.document is not None], indent=2, ensure_ascii=False)
 
 
-__all__ = ["GatewayError", "Translated", "Translation", "Translator", "default_spec_name", "render_text", "to_json"]
+class ProfileView:
+    """A partner profile as translation sees it (``PartnerView``)."""
+
+    def __init__(self, profile, partners) -> None:
+        self.profile = profile
+        self.id = profile.id
+        self._xref = None
+        self._partners = partners
+
+    def inbound_spec(self, set_id: str, version: str) -> str | None:
+        for entry in self.profile.documents.receives:
+            if set_id == "file" and entry.set is None and entry.spec:
+                return entry.spec  # a flat-file document: named only by its spec
+            if entry.set == set_id and entry.version[:6] == version[:6]:
+                return entry.spec_name("receives")
+        return None
+
+    def overlay(self, set_id: str):
+        return self.profile.overlay_for(set_id)
+
+    @property
+    def tables(self) -> dict:
+        return self.profile.tables
+
+    @property
+    def xref(self) -> dict:
+        if self._xref is None:
+            self._xref = self._partners.xref(self.profile)
+        return self._xref
+
+
+class ProfileDirectory:
+    """``PartnerDirectory`` over a home's ``partners/`` (``gateway.config.partner.Partners``)."""
+
+    def __init__(self, partners) -> None:
+        self.partners = partners
+        self._views: dict[str, ProfileView] = {}
+
+    def _view(self, profile) -> ProfileView:
+        if profile.id not in self._views:
+            self._views[profile.id] = ProfileView(profile, self.partners)
+        return self._views[profile.id]
+
+    def by_interchange_id(self, qualifier: str, ident: str) -> ProfileView | None:
+        profile = self.partners.find(isa_qualifier=qualifier, isa_id=ident)
+        return self._view(profile) if profile is not None else None
+
+    def get(self, partner_id: str) -> ProfileView:
+        return self._view(self.partners.load(partner_id))
+
+
+def translator_for(home, spec_dirs: list[Path] | None = None, charset: str = "extended") -> Translator:
+    """The translator of a home: its partners and mapping specs (then the bundled defaults)."""
+    from .config.partner import Partners
+
+    return Translator(home.mapping_roots(), ProfileDirectory(Partners(home)), spec_dirs, charset)
+
+
+__all__ = ["KEY_FIELDS", "GatewayError", "ProfileDirectory", "Translated", "Translation", "Translator", "default_spec_name",
+           "describe", "render_text", "to_json", "translator_for"]

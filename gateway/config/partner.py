@@ -82,14 +82,19 @@ class Identity(Model):
     """Who the partner is on the wire."""
 
     name: Annotated[str | None, Doc("the partner's name, for people")] = None
-    isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER), Doc("ISA05 interchange ID qualifier, e.g. ZZ, 01, 08, 12")]
-    isa_id: Annotated[str, Pattern(ISA_ID), Doc("ISA06 interchange sender ID, without the padding spaces")]
+    isa_qualifier: Annotated[
+        str | None, Pattern(ISA_QUALIFIER), Doc("ISA05 interchange ID qualifier, e.g. ZZ, 01, 08, 12 (needed when X12 is exchanged)")
+    ] = None
+    isa_id: Annotated[str | None, Pattern(ISA_ID), Doc("ISA06 interchange sender ID, without the padding spaces (needed when X12 is exchanged)")] = None
     gs_ids: Annotated[list[str], Doc("GS02 application sender codes they use; empty means the same as isa_id")] = field(default_factory=list)
     us: Annotated[OurIdentity | None, Doc("our IDs as this partner knows us (default: the gateway's settings)")] = None
 
     @property
     def application_ids(self) -> list[str]:
-        return self.gs_ids or [self.isa_id]
+        return self.gs_ids or ([self.isa_id] if self.isa_id else [])
+
+    def label(self) -> str:
+        return f"{self.isa_qualifier or '?'}/{self.isa_id or '?'}" if self.isa_id or self.isa_qualifier else "-"
 
 
 # -- documents and acknowledgements ---------------------------------------------------------------
@@ -541,7 +546,7 @@ class Partners:
         candidates = list(profiles.values())
         if isa_id is not None:
             isa = isa_id.strip()
-            candidates = [p for p in candidates if p.identity.isa_id == isa and (isa_qualifier is None or p.identity.isa_qualifier == isa_qualifier.strip())]
+            candidates = [p for p in candidates if p.identity.isa_id is not None and p.identity.isa_id == isa and (isa_qualifier is None or p.identity.isa_qualifier == isa_qualifier.strip())]
         if gs_id is not None and (len(candidates) > 1 or isa_id is None):
             gs = gs_id.strip()
             candidates = [p for p in candidates if gs in p.identity.application_ids]
@@ -560,7 +565,7 @@ class Partners:
             if other.id == profile.id:
                 continue
             o = other.identity
-            if (o.isa_qualifier, o.isa_id) != (ident.isa_qualifier, ident.isa_id):
+            if ident.isa_id is None or (o.isa_qualifier, o.isa_id) != (ident.isa_qualifier, ident.isa_id):
                 continue
             shared = sorted(set(o.application_ids) & set(ident.application_ids))
             if shared:

@@ -217,6 +217,8 @@ class Compiler:
         ptr = self.const(at)  # canonical path pattern, for issues
         body: list[str] = []
         inner = pad
+        if rule.derive and rule.pairs is None:
+            self.bad.append((_pointer(at), "derive works with pairs only"))
         if rule.when is not None:
             cond = self.condition(rule.when, at, segs)
             code.append(f"{pad}if {cond}:")
@@ -324,7 +326,7 @@ class Compiler:
         where = self.const(rule.where) if rule.where is not None else None
         where_getter = self.const(self.path(rule.where.path, at)) if rule.where is not None else None
         ptr = self.const(at)
-        if len(p.steps) == 1 and not p.steps[0].filters and p.steps[0].name not in ("..", "*"):
+        if len(p.steps) == 1 and not p.steps[0].filters and p.steps[0].name not in ("..", "*", "."):
             body.append(f"{pad}nodes = ctx.children({p.steps[0].name!r})")
         else:
             body.append(f"{pad}nodes = {self.const(p)}.nodes(ctx, parents)")
@@ -396,14 +398,17 @@ class Compiler:
             if len(pair) != 2:
                 self.bad.append((_pointer(at), f"pairs entries are [qualifier, value], got {pair!r}"))
                 continue
-            q, v = self.getter(pair[0], at, segs), self.getter(pair[1], at, segs)
+            # "=92": a literal qualifier, for files that put an identifier in a column of its own
+            q = repr(pair[0][1:]) if pair[0].startswith("=") and len(pair[0]) > 1 else self.getter(pair[0], at, segs)
+            v = self.getter(pair[1], at, segs)
             if q is not None and v is not None:
                 getters.append((q, v))
             mq, mv = _ELEMENT_KEY.fullmatch(pair[0]), _ELEMENT_KEY.fullmatch(pair[1])
             if mq and mv and mq.group(1) == mv.group(1) and not mq.group(3) and not mv.group(3):
                 refs.append((mq.group(1), int(mq.group(2)), int(mv.group(2))))
         table = self.const(rule.table) if rule.table else "None"
-        plan = self.const((rule.strict, at))
+        derive = tuple((d.of, d.xref, d.type) for d in rule.derive or ())
+        plan = self.const((rule.strict, at, derive))
         if getters and len(refs) == len(getters) and len({r[0] for r in refs}) == 1:
             # All in one segment (PO106/PO107, PO108/PO109, ...): one helper call walks them.
             var = segs[refs[0][0]]
@@ -519,11 +524,19 @@ class Runtime:
             return mapper._lookup(table, v, strict, (at, pattern), ctx, issues)
 
         def pairs(found, table, plan, ctx, issues, at):
-            strict, pattern = plan
+            strict, pattern, derive = plan
             out = []
             for q, v in found:
                 kind = mapper._lookup(table, q, strict, (at, pattern + (len(out), "type")), ctx, issues) if table else q
                 out.append({"type": kind, "value": v, "qualifier": q})
+            for of, name, kind in derive:
+                for item in [i for i in out if i["type"] == of]:
+                    xref = mapper.xref.get(name, {})
+                    if item["value"] in xref:
+                        out.append({"type": kind, "value": xref[item["value"]]})
+                    else:
+                        issues.append(Issue("mapping.xref_missing", f"{item['value']!r} is not in cross-reference {name!r}",
+                                            ptr(at, pattern + (len(out),)), ctx.where, "warning"))
             return out
 
         return {"seg": seg, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,

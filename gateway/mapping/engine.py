@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..canonical.models import SCHEMA_VERSION
 from . import transforms as tf
 from .nodes import Node
-from .paths import PathError, parse
-from .spec import Condition, ElementRule, FieldRule, MappingSpec, SegmentRule
+from .spec import Condition, ElementRule, MappingSpec, SegmentRule
 
 _EMPTY = (None, "", [], {})
 
@@ -68,8 +68,10 @@ class InboundMapper:
 
     def map(self, root: Node) -> tuple[dict, list[Issue]]:
         issues: list[Issue] = list(self._spec_issues)
-        doc = self._root(root, (), issues, ())
-        doc.setdefault("document_type", self.spec.document)
+        body = self._root(root, (), issues, ())
+        # the contract's version and the document type first: what a reader of the JSON looks for
+        doc = {"schema_version": SCHEMA_VERSION, "document_type": self.spec.document}
+        doc.update(body)
         return doc, issues
 
     def _lookup(self, name: str, code: str, strict: bool, at: tuple, ctx: Node, issues: list[Issue]) -> Any:

@@ -6,6 +6,7 @@ Grammar::
     step      := NAME filter*          NAME: loop ID, segment ID, record type, key, XML tag,
                                        or "*" (any child)
                | ".."                  the parent context (from an ``each``)
+               | "."                   the context itself (``each: "."``: a list of one object)
     filter    := "[" KEY "=" VALUE ("|" VALUE)* "]"     a leaf of the node equals one of the values
                | "[" KEY "!=" VALUE ("|" VALUE)* "]"
                | "[" KEY "]"                             the leaf is present
@@ -59,7 +60,7 @@ class Step:
     implicit: bool = False  # added for an element reference: the context itself may be that segment
 
     def matches(self, node: Node) -> bool:
-        if self.name != "*" and node.name != self.name:
+        if self.name not in ("*", ".") and node.name != self.name:
             return False
         for f in self.filters:
             if not f.test(node):
@@ -80,6 +81,9 @@ class Path:
         for step in self.steps:
             if step.name == "..":
                 current = [stack.pop()] if stack else []
+                continue
+            if step.name == ".":  # the node itself: ``each: "."`` makes a one-item list of the document
+                current = [n for n in current if step.matches(n)]
                 continue
             nxt: list[Node] = []
             for node in current:

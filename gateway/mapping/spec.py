@@ -12,7 +12,8 @@ to a rule. A rule is a path (string) or an object:
 * where the value comes from (one of): ``path``, ``paths`` (first non-empty),
   ``const``, ``collect`` (all non-empty values, a list), ``count`` (how many
   nodes a path selects), ``pairs`` (qualifier/value element pairs → a list of
-  ``{type, value, qualifier}``), ``each`` + ``fields`` (a list of objects, one per
+  ``{type, value, qualifier}``; a qualifier written ``=VN`` is that literal code; ``derive`` adds items looked up in the partner's
+  cross-references, e.g. our SKU for their item number), ``each`` + ``fields`` (a list of objects, one per
   node), ``fields`` (an object; ``context`` moves to another node first);
 * then, in order: ``transform`` (trim, upper, lower, strip_zeros, digits),
   ``table`` (code table; ``strict`` makes an unknown code an error), ``xref``
@@ -42,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal, Union
 
-from ..config.typed import Doc, Model, Pattern, Schema
+from ..config.typed import Doc, Model, Pattern
 from ..config.yamlio import Source, load_yaml
 from ..errors import ConfigError
 
@@ -71,6 +72,16 @@ class ScaleBy(Model):
 
 
 @dataclass(repr=False)
+class Derive(Model):
+    """With ``pairs``: for an item of type ``of`` whose value is in the partner's cross-reference
+    ``xref``, add an item of type ``type`` with the cross-referenced value (their item number → our SKU)."""
+
+    of: str
+    xref: str
+    type: str
+
+
+@dataclass(repr=False)
 class FieldRule(Model):
     """How one canonical field is filled (inbound)."""
 
@@ -80,6 +91,7 @@ class FieldRule(Model):
     collect: Annotated[str | list[str] | None, Doc("every non-empty value of these paths, as a list")] = None
     count: Annotated[str | None, Doc("how many nodes this path selects")] = None
     pairs: Annotated[list[list[str]] | None, Doc("[[qualifier path, value path], ...] -> [{type, value, qualifier}]")] = None
+    derive: Annotated[list[Derive] | None, Doc("with pairs: items added from the partner's cross-references")] = None
     each: Annotated[str | None, Doc("one object per node this path selects")] = None
     where: Condition | None = None
     context: Annotated[str | None, Doc("the node the nested fields are read from")] = None

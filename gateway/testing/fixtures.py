@@ -97,9 +97,11 @@ def actual_text(fixture: Fixture, translator: Translator) -> str:
             text += "".join(f"# {i.code} {i.field}: {i.message}\n" for i in errors)
         return text
     partner = None if fixture.owner == "default" else fixture.owner
-    result = translator.translate(fixture.input, partner_id=partner, spec=fixture.spec)
+    result = translator.translate(fixture.input, partner_id=partner, spec=fixture.spec, anonymous=partner is None)
     docs = [d.document for d in result.documents if d.document is not None]
     issues = [dict(i.to_dict(), document=n) for n, d in enumerate(result.documents) for i in d.issues]
+    for issue in issues:  # flat-file positions name the file: keep expectations independent of the directory
+        issue["source"] = issue["source"].replace(str(fixture.input), fixture.input.name)
     payload: object = docs if not issues else {"documents": docs, "issues": issues}
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -124,3 +126,20 @@ def run(fixture: Fixture, translator: Translator) -> Outcome:
 
 def update(outcome: Outcome) -> None:
     outcome.fixture.expected.write_text(outcome.actual, encoding="utf-8")
+
+
+def mappings_root_of(fixture: Fixture) -> Path:
+    return _mappings_root(fixture.input.parent.with_suffix(".yaml"))
+
+
+def translator_for_fixtures(home, fixtures: list[Fixture], spec_dirs: list[Path] | None = None) -> Translator:
+    """The home's translator (its partners and specs), also seeing the mappings roots the fixtures live in."""
+    from ..translate import translator_for
+
+    translator = translator_for(home, spec_dirs)
+    known = {r.resolve() for r in translator.mappings.roots}
+    for root in dict.fromkeys(mappings_root_of(f) for f in fixtures):
+        if root.resolve() not in known:
+            translator.mappings.roots.insert(0, root)
+            known.add(root.resolve())
+    return translator

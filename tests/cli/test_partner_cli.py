@@ -113,12 +113,12 @@ def test_list_shows_partners_and_flags_broken_ones(gateway_exe, home):
     header, row = p.stdout.splitlines()
     assert header.split() == ["id", "name", "isa", "receives", "sends", "channels"]
     assert row.split() == ["acme", "acme", "ZZ/ACME", "850/004010", "810/004010", "drop_folder"]
-    write_profile(home, "broken", "identity: {isa_id: X}\n")
+    write_profile(home, "broken", "identity: {isa_id: X, isa_qualifier: TOOLONG}\n")
     p = gw(gateway_exe, home, "partner", "list")
     assert p.returncode == 1 and "broken  INVALID: 1 problem (gateway partner check broken)" in p.stdout
     rows = json.loads(gw(gateway_exe, home, "partner", "list", "--json").stdout)
     assert [(r["id"], r["ok"]) for r in rows] == [("acme", True), ("broken", False)]
-    assert rows[1]["problems"] == ["home/partners/broken.yaml:1: missing required key 'isa_qualifier'"]
+    assert rows[1]["problems"] == ["home/partners/broken.yaml:1: identity/isa_qualifier: 'TOOLONG' does not match '^[0-9A-Z]{2}$'"]
 
 
 def test_check_passes_a_fresh_partner_using_an_existing_default_spec(gateway_exe, home):

@@ -1,8 +1,9 @@
-"""Every mapping fixture under mappings/ gives its reviewed expectation; every default spec has two or more.
+"""Mapping fixtures under mappings/: every default spec has two or more, and the expectations are sound.
 
 A fixture is a case kept next to its spec (``mappings/<owner>/<spec>.fixtures/``, see
-gateway/testing/fixtures.py). When a spec change alters an output on purpose, review the diff this test
-prints and rewrite the expectation with ``gateway.testing.fixtures.update``. Beyond matching:
+gateway/testing/fixtures.py). The pytest plugin (gateway/testing/pytest_plugin.py) runs each one as a test
+of its own; when a spec change alters an output on purpose, review the diff and rewrite the expectation
+with ``gateway mapping test --update``. Beyond matching:
 
 * an outbound expectation is valid X12: wrapped in an envelope by ``EnvelopeWriter`` and validated,
   the set is accepted with no finding at all;
@@ -13,13 +14,15 @@ prints and rewrite the expectation with ``gateway.testing.fixtures.update``. Bey
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from helpers import ROOT
 from x12_envelope import envelope, findings
 
 from gateway.canonical import validate_document
-from gateway.testing.fixtures import Fixture, discover, run
+from gateway.testing.fixtures import Fixture, discover
 from gateway.translate import Translator
 
 MAPPINGS = ROOT / "mappings"
@@ -41,13 +44,13 @@ def test_fixtures_are_found():
     assert len(FIXTURES) >= 32, [f.name for f in FIXTURES]
 
 
-@pytest.mark.parametrize("fixture", FIXTURES, ids=_id)
-def test_fixture_gives_its_expectation(fixture: Fixture, translator: Translator):
-    outcome = run(fixture, translator)
-    assert outcome.ok, (
-        f"{fixture.name}: the output differs from the reviewed expectation {fixture.expected.name}.\n"
-        f"If the change is intended, review it and update the expectation.\n{outcome.diff()}"
-    )
+def test_the_pytest_plugin_collects_every_fixture_as_a_test():
+    """The suite runs each fixture through the ``gateway-mappings`` plugin (``mappings`` is in testpaths)."""
+    p = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(MAPPINGS)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    collected = {line.split("::", 1)[0] for line in p.stdout.splitlines() if "::" in line}
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert collected == {f.input.relative_to(ROOT).as_posix() for f in FIXTURES}
 
 
 def test_every_default_spec_has_two_fixtures():

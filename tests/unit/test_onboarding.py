@@ -159,9 +159,24 @@ def test_check_reports_identity_clashes(home):
 
 
 def test_check_of_an_invalid_or_unknown_profile_gives_its_problems(home):
-    profile(home, "acme", "identity: {isa_qualifier: ZZ}\n")
-    assert check_partner(home, "acme").problems == [f"{home.display(home.partners_dir / 'acme.yaml')}:1: missing required key 'isa_id'"]
+    profile(home, "acme", "identity: {isa_qualifier: Z}\n")
+    assert check_partner(home, "acme").problems == [f"{home.display(home.partners_dir / 'acme.yaml')}:1: identity/isa_qualifier: 'Z' does not match '^[0-9A-Z]{{2}}$'"]
     assert "no partner 'nobody'" in check_partner(home, "nobody").problems[0]
+
+
+def test_check_requires_isa_ids_only_when_the_partner_exchanges_x12(home):
+    path = profile(home, "acme", "identity: {isa_qualifier: ZZ}\ndocuments:\n  receives: [{set: '850'}]\n")
+    assert check_partner(home, "acme").problems == [f"{home.display(path)}:1: isa_id missing: needed to exchange X12 (850/004010)"]
+    write(home.mappings_dir / "shop" / "orders-csv-in.yaml", """\
+        document: purchase_order
+        direction: inbound
+        source: {format: csv, layout: {records: [{name: row, fields: [{name: po}, {name: date}]}], group_by: po}}
+        fields: {po_number: po, order_date: {path: date, type: date, format: CCYY-MM-DD}}
+    """)
+    profile(home, "shop", "identity: {name: Corner shop}\ndocuments:\n  receives: [{spec: shop/orders-csv-in}]\n")
+    result = check_partner(home, "shop")
+    assert result.ok, result.problems
+    assert [r.isa for r in summaries(home) if r.id == "shop"] == ["-"]
 
 
 def test_summaries_list_good_and_broken_profiles(home):

@@ -30,15 +30,19 @@ class Overlay:
         nodes = list(out.st_loop.walk())
         used: set[str] = set()
 
-        def targets(ref: str):
+        def targets(ref: str, places: list[str] | None = None):
             hits = []
             for node in nodes:
                 if node.path == ref or node.id == ref:
                     hits.append(node)
+                    if places is not None:
+                        places.append(node.path)
                 if isinstance(node, SegmentDef):
                     for e in node.elements:
                         if e.ref == ref:
                             hits.append(e)
+                            if places is not None:
+                                places.append(f"{node.path} {e.ref}")
                         if isinstance(e, CompositeDef):
                             hits += [c for c in e.components if c.ref == ref]
             if hits:
@@ -47,7 +51,13 @@ class Overlay:
 
         for usage, refs in (("R", self.require), ("S", self.relax), ("N", self.forbid)):
             for ref in refs:
-                for node in targets(ref):
+                places: list[str] = []
+                hits = targets(ref, places)
+                if usage == "R" and len(places) > 1:
+                    # requiring N1_LOOP everywhere (header and line level) is never what a guide means
+                    raise SpecError(f"{self.name}: require {ref} fits {len(places)} places in the {spec.set_id} spec "
+                                    f"({', '.join(places)}); name one by its path")
+                for node in hits:
                     node.usage = usage
         for ref, codes in self.codes.items():
             for node in targets(ref):

@@ -269,7 +269,7 @@ def profile(isa: str, gs: list[str] | None = None, qualifier: str = "ZZ") -> str
 def test_registry_lists_loads_and_finds_by_isa_or_gs(tmp_path):
     write(tmp_path, "acme", profile("ACME", ["ACMEGS"]))
     write(tmp_path, "bolt", profile("BOLT", qualifier="01"))
-    write(tmp_path, "broken", "identity: {}\n")
+    write(tmp_path, "broken", "identity: {isa_qualifier: TOOLONG}\n")
     (tmp_path / "partners" / "partner.schema.json").write_text("{}")
     partners = Partners(Home(tmp_path, True, None))
     assert partners.ids() == ["acme", "bolt", "broken"]

@@ -80,6 +80,7 @@ D,1,VN,SKU-C,1,,99.99,Gadget
 """
 
 EXPECTED_PO_1001 = {
+    "schema_version": "1.0",
     "document_type": "purchase_order",
     "po_number": "PO-1001",
     "order_date": "2024-01-05",
@@ -240,6 +241,7 @@ FORMATS = {
 }
 
 CANONICAL_PO_7 = {
+    "schema_version": "1.0",
     "document_type": "purchase_order",
     "po_number": "PO-7",
     "order_date": "2024-01-05",

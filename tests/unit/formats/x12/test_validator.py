@@ -101,6 +101,18 @@ def test_overlay_names_unknown_references():
         Validator(SpecLibrary([TOY]), overlay=Overlay(require=["NOPE01"])).validate(doc(*VALID))
 
 
+def test_requiring_a_loop_id_found_in_several_places_asks_for_its_path():
+    sample = Path(__file__).parents[4] / "samples" / "x12" / "850-004010-retail-replenishment-order.x12"
+    with pytest.raises(SpecError) as err:
+        Validator(overlay=Overlay(require=["N1_LOOP"], name="partner acme")).validate(sample)
+    assert str(err.value) == (
+        "partner acme: require N1_LOOP fits 4 places in the 850 spec (/ST_LOOP/HEADER/N1_LOOP, "
+        "/ST_LOOP/HEADER/SPI_LOOP/N1_LOOP, /ST_LOOP/DETAIL/PO1_LOOP/N1_LOOP, /ST_LOOP/DETAIL/PO1_LOOP/SLN_LOOP/N1_LOOP); "
+        "name one by its path")
+    report = Validator(overlay=Overlay(require=["/ST_LOOP/HEADER/N1_LOOP"])).validate(sample)
+    assert [t.status for t in report.transactions()] == ["accepted"]
+
+
 def test_spec_errors_name_file_and_line(tmp_path):
     for name in ("maps.xml", "codes.xml"):
         (tmp_path / name).write_bytes((TOY / name).read_bytes())
