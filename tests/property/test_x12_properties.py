@@ -8,12 +8,19 @@
 
 from __future__ import annotations
 
+from helpers import sample_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import GatewayError
-from gateway.formats.x12 import AckNumbers, Delimiters, Validator, acknowledge_report, iter_segments, parse
-from helpers import sample_files
+from gateway.formats.x12 import (
+    AckNumbers,
+    Delimiters,
+    Validator,
+    acknowledge_report,
+    iter_segments,
+    parse,
+)
 
 SAMPLES = [p.read_bytes() for p in sample_files()]
 VALIDATOR = Validator()

@@ -34,7 +34,7 @@ def envelope(st_to_se: str, set_id: str, version: str) -> str:
     w.end_group()
     w.end_interchange()
     text = w.text()
-    written = text[text.index("ST*") : text.index("GE*")]
+    written = text[text.index("\nST*") + 1 : text.index("\nGE*") + 1]  # segments start lines: "GE*" may be data
     assert written == st_to_se, f"the envelope writer's ST..SE differs from the rendered set:\n{written}\n---\n{st_to_se}"
     return text
 
