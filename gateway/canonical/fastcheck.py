@@ -25,6 +25,7 @@ Check = Callable[[Any], bool]
 _SUPPORTED = {"$schema", "$id", "$defs", "$ref", "title", "description", "default", "writeOnly", "type", "properties",
               "required", "additionalProperties", "items", "enum", "pattern", "format", "anyOf", "minimum", "maximum"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ANNOTATIONS = {"title", "description", "default", "writeOnly"}  # keywords that test nothing
 
 
 class Unsupported(Exception):
@@ -72,6 +73,15 @@ class _Gen:
         self.lines.append("")
         return name
 
+    def test(self, key: str, s: dict, x: str) -> str:
+        """An expression true when ``x`` fits ``s``: inline for a bare type or $ref, else a function call."""
+        keys = set(s) - _ANNOTATIONS
+        if keys == {"type"}:
+            return f"({_type_test(s['type'], x)})"
+        if keys == {"$ref"} and s["$ref"].startswith("#/$defs/") and s["$ref"][8:] in self.defs:
+            return f"{self.function(s['$ref'], self.defs[s['$ref'][8:]])}({x})"
+        return f"{self.function(key, s)}({x})"
+
     def node(self, s: dict, x: str, out: list[str], depth: int) -> None:
         """Append statements that ``return False`` when value ``x`` breaks ``s``."""
         unknown = set(s) - _SUPPORTED
@@ -85,9 +95,9 @@ class _Gen:
             fn = self.function(ref, self.defs[ref[8:]])
             out.append(f"{pad}if not {fn}({x}): return False")
         if "anyOf" in s:
-            fns = [self.function(f"anyof:{id(s)}:{i}", option) for i, option in enumerate(s["anyOf"])]
-            # The usual pair: [T, null] -> None or T.
-            out.append(f"{pad}if not ({' or '.join(f'{f}({x})' for f in fns)}): return False")
+            tests = [self.test(f"anyof:{id(s)}:{i}", option, x) for i, option in enumerate(s["anyOf"])]
+            # The usual pair: [T, null] -> T or None, each inline when it is a plain type or a $ref.
+            out.append(f"{pad}if not ({' or '.join(tests)}): return False")
         if "enum" in s:
             values = s["enum"]
             if all(isinstance(v, str) for v in values):

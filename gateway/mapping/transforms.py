@@ -45,6 +45,12 @@ def to_date(value: str, fmt: str | None) -> str:
     """Partner date text -> ISO ``YYYY-MM-DD``."""
     v = value.strip()
     fmt = fmt or ("CCYYMMDD" if len(v) == 8 else "YYMMDD" if len(v) == 6 else "CCYY-MM-DD")
+    if fmt == "CCYYMMDD" and len(v) == 8 and v.isascii() and v.isdigit():  # the usual X12 date: no strptime
+        try:
+            dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
+        except ValueError:
+            raise BadValue(f"{value!r} is not a date in format {fmt}") from None
+        return f"{v[:4]}-{v[4:6]}-{v[6:]}"
     try:
         if fmt == "YYMMDD":
             year = int(v[:2])

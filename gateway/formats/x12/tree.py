@@ -20,6 +20,7 @@ from .validator import _pick
 
 _REF = re.compile(r"([A-Z][A-Z0-9]{1,2})?(\d{2})(?:-(\d{2}))?")
 _KEYS: dict[str, tuple] = {}  # value key -> (tag or None, element, component), parsed once
+_NONE: list = []  # children() of a name that is not there (callers only read it)
 
 
 def _text(value: str) -> str:
@@ -115,11 +116,11 @@ class LoopNode:
 
     def children(self, name: str | None = None) -> list:
         index = self._index
-        if index is None:  # built on first use; the tree does not change once built
+        if index is None:  # build_tree fills it as it goes; rebuilt here after HL nesting moved loops
             index = self._index = {None: self.flat()}
             for k in index[None]:
                 index.setdefault(k.name, []).append(k)
-        return index.get(name, [])
+        return index.get(name, _NONE)
 
     def value(self, key: str) -> str | None:
         # A loop answers for its first segment: N1_LOOP's "N101".
@@ -132,44 +133,75 @@ class LoopNode:
 def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode:
     """The loop tree of one transaction set (``segments`` from ST to SE, terminators removed)."""
     root = LoopNode(machine.spec.st_loop.id)
-    by_loop = [LoopNode(lp.id, lp.type == "wrapper") for lp in machine.loops]
-    open_nodes: dict[int, LoopNode] = {0: root}
+    root._index = {None: []}
+    loops = [(lp.id, lp.type == "wrapper") for lp in machine.loops]
+    # per open loop: the node, and the index its items go to (a wrapper's items are its parent's children)
+    open_nodes: dict[int, tuple[LoopNode, dict]] = {0: (root, root._index)}
     stack: list[int] = [0]  # open loop indexes, outermost first
     state = machine.start
     has_hl = False
     rep = d.repetition
+    element = d.element
+    tables = machine.tables
     for position, text in enumerate(segments, 1):
-        parts = text.split(d.element)
-        node = SegmentNode(parts[0], parts[1:], position, d)
-        if text.isascii() and (rep is None or rep not in text):
-            node._values = node.elements
+        parts = text.split(element)
+        tag = parts[0]
+        node = SegmentNode(tag, parts[1:], position, d)
+        if rep is None or rep not in text:
+            if text.isascii():
+                node._values = node.elements
         if position == 1:
             root.items.append(node)
             root.first = node
+            _add(root._index, node)
             continue
-        tr = machine.tables[state].get(parts[0])
+        tr = tables[state].get(tag)
         if tr is not None and tr.kind == CANDIDATES:
             tr = _pick(tr, text, d)
         if tr is None:
-            open_nodes[stack[-1]].items.append(node)  # misplaced: kept where it stands
+            loop, index = open_nodes[stack[-1]]  # misplaced: kept where it stands
+            loop.items.append(node)
+            _add(index, node)
             continue
         for _ in range(tr.pops):
             open_nodes.pop(stack.pop(), None)
         if tr.hl:
             has_hl = True
         for li in tr.pushes:
-            loop = LoopNode(by_loop[li].name, by_loop[li].wrapper)
-            open_nodes[stack[-1]].items.append(loop)
-            open_nodes[li] = loop
+            name, wrapper = loops[li]
+            loop = LoopNode(name, wrapper)
+            outer, index = open_nodes[stack[-1]]
+            outer.items.append(loop)
+            if wrapper:
+                open_nodes[li] = (loop, index)
+            else:
+                _add(index, loop)
+                loop._index = {None: []}
+                open_nodes[li] = (loop, loop._index)
             stack.append(li)
-        current = open_nodes[stack[-1]]
+        current, index = open_nodes[stack[-1]]
         if tr.pushes and current.first is None:
             current.first = node
         current.items.append(node)
+        index[None].append(node)  # _add, inlined: this runs for every segment
+        same = index.get(tag)
+        if same is None:
+            index[tag] = [node]
+        else:
+            same.append(node)
         state = tr.target
     if has_hl:
         _nest_hl(root)
     return root
+
+
+def _add(index: dict, node) -> None:
+    index[None].append(node)
+    same = index.get(node.name)
+    if same is None:
+        index[node.name] = [node]
+    else:
+        same.append(node)
 
 
 def _nest_hl(root: LoopNode) -> None:
@@ -190,6 +222,14 @@ def _nest_hl(root: LoopNode) -> None:
         if parent is not None and parent is not hl:
             container.items.remove(hl)
             parent.items.append(hl)
+    _forget_indexes(root)  # rebuilt on first use, from the nested layout
+
+
+def _forget_indexes(node: LoopNode) -> None:
+    node._index = None
+    for item in node.items:
+        if isinstance(item, LoopNode):
+            _forget_indexes(item)
 
 
 def transaction_tree(spec: TransactionSpec, segments: list[str], d: Delimiters, machine: Machine | None = None) -> LoopNode:
