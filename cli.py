@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import click
@@ -143,7 +143,7 @@ def ack(ctx: click.Context, file: str, interchange_control: int, group_control: 
     if outcome.report is None or not outcome.report.interchanges:
         click.echo(f"gateway: {outcome.error or file + ': no interchange to acknowledge'}", err=True)
         ctx.exit(EXIT_UNREADABLE if not outcome.readable else EXIT_REJECTED)
-    numbers = AckNumbers(interchange_control, group_control, set_control, datetime.now(timezone.utc))
+    numbers = AckNumbers(interchange_control, group_control, set_control, datetime.now(UTC))
     text = engine.acknowledge(outcome.report, numbers)
     if output:
         output.write_text(text, encoding="latin-1")
@@ -290,7 +290,7 @@ def demo(ctx: click.Context, directory: Path | None) -> None:
     if directory is None or not directory.is_dir():
         raise click.ClickException("no samples directory found (run from the repository, or pass one)")
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
-    numbers = AckNumbers(1, 1, 1, datetime.now(timezone.utc))
+    numbers = AckNumbers(1, 1, 1, datetime.now(UTC))
     rows = []
     totals = {"sets": 0, "accepted": 0, "rejected": 0, "acks": 0}
     for path in files:

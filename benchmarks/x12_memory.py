@@ -32,8 +32,6 @@ Exit status: 0 when all checks pass and both peaks are under the bound,
 
 from __future__ import annotations
 
-from bench_common import ROOT, SPEC_DIR, Generated, engine_version  # noqa: F401 (run as a script from benchmarks/)
-
 import argparse
 import json
 import os
@@ -44,6 +42,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_common import ROOT, SPEC_DIR, Generated, engine_version
 
 MB = 1_000_000
 TARGET_MB = 150.0
@@ -167,10 +167,9 @@ def _rss_mb() -> float:
 
 
 def child(mode: str, path: str) -> None:
+    import gateway
     from gateway.formats.x12 import SpecLibrary, TransactionResult, Validator, iter_segments
     from gateway.formats.x12.results import GroupResult, InterchangeResult
-
-    import gateway
 
     out: dict = {"mode": mode, "engine_dir": str(Path(gateway.__file__).parent)}
     if mode == "validate":

@@ -39,8 +39,6 @@ Exit status: 0 when all checks and targets pass, 1 when a target is missed,
 
 from __future__ import annotations
 
-from bench_common import ROOT, SPEC_DIR, Generated, engine_version  # noqa: F401 (run as a script from benchmarks/)
-
 import argparse
 import gc
 import io
@@ -51,9 +49,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
-from typing import Callable
+
+from bench_common import ROOT, SPEC_DIR, Generated, engine_version
 
 CHUNK = 1 << 20
 
@@ -89,7 +90,7 @@ class Catalog:
     items: list[tuple[str, str, str, str]] = field(default_factory=list)  # upc, vendor part, description, price
 
     @classmethod
-    def make(cls, rng: random.Random, n: int = 400) -> "Catalog":
+    def make(cls, rng: random.Random, n: int = 400) -> Catalog:
         c = cls()
         for i in range(n):
             desc = f"{rng.choice(_COLORS)} {rng.choice(_NOUNS)} {rng.choice(_SIZES)}"
@@ -367,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     global _FIXED_NOW
     from datetime import datetime, timezone
 
-    _FIXED_NOW = datetime(2024, 3, 11, 9, 15, tzinfo=timezone.utc)
+    _FIXED_NOW = datetime(2024, 3, 11, 9, 15, tzinfo=UTC)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--transactions", type=int, default=70000,
                     help="850s in the main file (default 70000: about 135 MB, 4.1 million segments, so (a) takes about 1 s)")

@@ -14,9 +14,10 @@ transaction set (``render_set``) that the envelope writer wraps.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from .canonical import validate_document
 from .errors import ConfigError, GatewayError, InputError, NotX12, UnreadableInput

@@ -293,7 +293,7 @@ class Pack(Model):
     packaging: Annotated[str | None, Doc("packaging code, e.g. CTN25")] = None
     weight: Quantity | None = None
     items: list[ShippedItem] = field(default_factory=list)
-    packs: Annotated[list["Pack"], Doc("packs on this tare (pallet)")] = field(default_factory=list)
+    packs: Annotated[list[Pack], Doc("packs on this tare (pallet)")] = field(default_factory=list)
 
 
 @dataclass(repr=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -33,12 +33,12 @@ def schema_for(document_type: str) -> dict:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(document_type: str) -> Draft202012Validator:
     return Draft202012Validator(schema_for(document_type), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fast(document_type: str):
     try:
         return compile_schema(schema_for(document_type))

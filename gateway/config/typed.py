@@ -20,7 +20,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Annotated, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
 from jsonschema import Draft202012Validator
 
@@ -268,10 +268,10 @@ def _type_schema(hint: Any, defs: dict[str, dict]) -> dict:
     if origin is Literal:
         values = list(get_args(hint))
         return {"enum": values}
-    if origin in (list, typing.List):
+    if origin in (list, list):
         (item,) = get_args(hint) or (Any,)
         return {"type": "array", "items": _field_schema(item, defs)}
-    if origin in (dict, typing.Dict):
+    if origin in (dict, dict):
         key, value = get_args(hint) or (str, Any)
         return {"type": "object", "additionalProperties": _field_schema(value, defs)}
     if origin in (Union, types.UnionType):
@@ -302,10 +302,10 @@ def build(hint: Any, value: Any) -> Any:
             if isinstance(value, dict) and f.name in value:
                 kwargs[f.name] = build(hints[f.name], value[f.name])
         return base(**kwargs)
-    if origin in (list, typing.List) and isinstance(value, list):
+    if origin in (list, list) and isinstance(value, list):
         (item,) = get_args(base) or (Any,)
         return [build(item, v) for v in value]
-    if origin in (dict, typing.Dict) and isinstance(value, dict):
+    if origin in (dict, dict) and isinstance(value, dict):
         _, item = get_args(base) or (str, Any)
         return {k: build(item, v) for k, v in value.items()}
     if origin in (Union, types.UnionType):

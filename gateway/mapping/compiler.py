@@ -38,7 +38,7 @@ class _Segment:
         self.tag = tag
 
     @property
-    def values(self) -> "_Values":
+    def values(self) -> _Values:
         return _Values(self)
 
     def element(self, n: int, component: int = 0) -> str | None:
@@ -97,7 +97,7 @@ def segs_all(ctx: Any, tag: str) -> list:
 
 
 class Compiler:
-    def __init__(self, spec: MappingSpec, runtime: "Runtime") -> None:
+    def __init__(self, spec: MappingSpec, runtime: Runtime) -> None:
         self.spec = spec
         self.rt = runtime
         self.consts: dict[str, Any] = {}
@@ -551,5 +551,5 @@ def compile_spec(spec: MappingSpec, mapper: Any):
     source = "\n".join(line for fn in c.functions for line in fn + [""])
     namespace = runtime.namespace()
     namespace.update(c.consts)
-    exec(compile(source, f"<mapping {spec.name}>", "exec"), namespace)  # noqa: S102 - see module docstring
+    exec(compile(source, f"<mapping {spec.name}>", "exec"), namespace)
     return namespace[root], c.bad, source

@@ -22,7 +22,7 @@ class Node(Protocol):
 
     name: str
 
-    def children(self, name: str | None = None) -> list["Node"]: ...
+    def children(self, name: str | None = None) -> list[Node]: ...
 
     def value(self, key: str) -> str | None: ...
 
@@ -37,7 +37,7 @@ class DataNode:
     gives one node per item); ``value(key)``: a scalar under ``key`` as text.
     """
 
-    __slots__ = ("name", "data", "_where")
+    __slots__ = ("_where", "data", "name")
 
     def __init__(self, name: str, data: object, where: str = "") -> None:
         self.name = name
@@ -48,7 +48,7 @@ class DataNode:
     def where(self) -> str:
         return self._where
 
-    def children(self, name: str | None = None) -> list["DataNode"]:
+    def children(self, name: str | None = None) -> list[DataNode]:
         d = self.data
         if not isinstance(d, dict):
             return []

@@ -95,7 +95,7 @@ class FieldRule(Model):
     each: Annotated[str | None, Doc("one object per node this path selects")] = None
     where: Condition | None = None
     context: Annotated[str | None, Doc("the node the nested fields are read from")] = None
-    fields: dict[str, Union["FieldRule", str, None]] | None = None
+    fields: dict[str, Union[FieldRule, str, None]] | None = None
     transform: list[Transform] | None = None
     table: str | None = None
     strict: Annotated[bool, Doc("an unknown code is an error (else a warning, and the code is kept)")] = False
@@ -143,8 +143,8 @@ class SegmentRule(Model):
     each: str | None = None
     context: str | None = None
     hl: Annotated[str | None, Doc("HL03 level code; the HL segment is written automatically")] = None
-    segments: list["SegmentRule"] | None = None
-    children: list["SegmentRule"] | None = None
+    segments: list[SegmentRule] | None = None
+    children: list[SegmentRule] | None = None
     when: Annotated[Condition | None, Doc("'path' here is a canonical field path")] = None
 
 

@@ -52,7 +52,7 @@ from gateway.formats.x12 import Validator
 pytestmark = pytest.mark.oracle
 pytest.importorskip("pyx12")
 
-from pyx12_oracle import (  # noqa: E402  (after the importorskip on purpose)
+from pyx12_oracle import (
     Outcome,
     compare_file,
     deindent,

@@ -1,6 +1,6 @@
 """The public API is small and pinned: adding or removing a name is a deliberate change."""
 
-import gateway.formats.x12 as x12
+from gateway.formats import x12
 
 
 def test_x12_public_names():

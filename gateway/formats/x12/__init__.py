@@ -8,7 +8,7 @@ Public API (everything else in this package is internal)::
     print(acknowledge_report(report))            # 997/999 (and TA1 where due)
 """
 
-from .acks import AckNumbers, acknowledge, acknowledge_report, ack_set_for
+from .acks import AckNumbers, ack_set_for, acknowledge, acknowledge_report
 from .delimiters import Delimiters
 from .findings import CODES, Code, Finding, Position
 from .maps import SpecLibrary, bundled_dirs
@@ -19,8 +19,8 @@ from .validator import Validator, default_library
 from .writer import EnvelopeWriter, WriterError, serialize_segment
 
 __all__ = [
-    "AckNumbers",
     "CODES",
+    "AckNumbers",
     "Code",
     "Delimiters",
     "EnvelopeWriter",

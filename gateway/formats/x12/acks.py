@@ -12,9 +12,9 @@ Acknowledgements are never acknowledged.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime, timezone
 
 from .delimiters import Delimiters
 from .elements import valid_date, valid_time
@@ -36,7 +36,7 @@ class AckNumbers:
     interchange: int = 1
     group: int = 1
     transaction: int = 1
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def take(self, which: str) -> int:
         value = getattr(self, which)

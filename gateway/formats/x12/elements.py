@@ -13,8 +13,8 @@ equivalence is a tested property (tests/unit/formats/x12/test_elements.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .delimiters import Delimiters
 from .model import CompositeDef, ElementDef, SegmentDef, SyntaxRule
@@ -597,7 +597,7 @@ class PatternBuilder:
 class SegmentPatterns:
     """Per-element-count patterns of one segment, compiled on first use."""
 
-    __slots__ = ("builder", "seg", "patterns")
+    __slots__ = ("builder", "patterns", "seg")
 
     def __init__(self, builder: PatternBuilder, seg: SegmentDef) -> None:
         self.builder = builder

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
-from typing import BinaryIO, Iterator, Union
+from typing import BinaryIO, Union
 
 from ...errors import NotX12, UnreadableInput
 from .delimiters import Delimiters, scan_isa
@@ -68,7 +69,7 @@ def open_source(source: Source) -> tuple[BinaryIO, str]:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            return open(path, "rb"), str(path)  # noqa: SIM115 - closed by the caller
+            return open(path, "rb"), str(path)
         except IsADirectoryError:
             raise UnreadableInput(f"{path}: is a directory") from None
         except FileNotFoundError:

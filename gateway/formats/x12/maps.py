@@ -12,9 +12,9 @@ The bundled directories live in ``specs/<version>/``; callers can add their own.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from lxml import etree
 
@@ -73,7 +73,7 @@ class DataDictionary:
         self.elements = elements
 
     @classmethod
-    def load(cls, path: Path) -> "DataDictionary":
+    def load(cls, path: Path) -> DataDictionary:
         root = _parse(path)
         out: dict[str, DataElement] = {}
         for node in root.iter("data_ele"):

@@ -37,7 +37,7 @@ class SyntaxRule:
     positions: tuple[int, ...]
 
     @classmethod
-    def parse(cls, text: str) -> "SyntaxRule":
+    def parse(cls, text: str) -> SyntaxRule:
         text = text.strip()
         digits = text[1:]
         if text[:1] not in "PRECL" or not digits.isdigit() or len(digits) % 2 or len(digits) < 4:
@@ -129,7 +129,7 @@ class LoopDef:
     pos: int
     repeat: int | None
     type: str = ""  # explicit, implicit, wrapper
-    children: list[Union["LoopDef", SegmentDef]] = field(default_factory=list)
+    children: list[Union[LoopDef, SegmentDef]] = field(default_factory=list)
     path: str = ""
 
     @property
@@ -150,7 +150,7 @@ class LoopDef:
             if isinstance(child, LoopDef):
                 yield from child.walk()
 
-    def find(self, xid: str) -> Union["LoopDef", SegmentDef, None]:
+    def find(self, xid: str) -> Union[LoopDef, SegmentDef, None]:
         for node in self.walk():
             if node.id == xid:
                 return node

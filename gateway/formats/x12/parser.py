@@ -8,8 +8,8 @@ Transaction → segments for inputs that fit in memory; ``Segment.text`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .delimiters import Delimiters
 from .lexer import WHITESPACE, Source, lex
@@ -18,7 +18,7 @@ from .lexer import WHITESPACE, Source, lex
 class Segment:
     """One segment: ``tag``, ``elements`` (element 01 is ``elements[0]``), where it was."""
 
-    __slots__ = ("tag", "elements", "offset", "number", "delimiters")
+    __slots__ = ("delimiters", "elements", "number", "offset", "tag")
 
     def __init__(self, tag: str, elements: list[str], offset: int, number: int, delimiters: Delimiters) -> None:
         self.tag = tag

@@ -46,7 +46,7 @@ def _status(findings: list[Finding]) -> str:
 class TransactionResult:
     set_id: str
     control_number: str
-    group: "GroupResult"
+    group: GroupResult
     convention: str = ""  # ST03
     spec: str | None = None  # map file used, None when unsupported
     offset: int = 0
@@ -78,7 +78,7 @@ class TransactionResult:
 
 @dataclass(slots=True)
 class GroupResult:
-    interchange: "InterchangeResult"
+    interchange: InterchangeResult
     functional_id: str = ""  # GS01
     sender: str = ""  # GS02
     receiver: str = ""  # GS03

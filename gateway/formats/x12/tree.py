@@ -35,7 +35,7 @@ def _text(value: str) -> str:
 class SegmentNode:
     """A segment: ``value("BEG03")`` is element 03, ``value("REF04-02")`` a component."""
 
-    __slots__ = ("name", "elements", "position", "d", "_values")
+    __slots__ = ("_values", "d", "elements", "name", "position")
 
     @property
     def values(self) -> list[str]:
@@ -92,7 +92,7 @@ class SegmentNode:
 
 
 class LoopNode:
-    __slots__ = ("name", "items", "wrapper", "first", "_index")
+    __slots__ = ("_index", "first", "items", "name", "wrapper")
 
     def __init__(self, name: str, wrapper: bool = False) -> None:
         self.name = name

@@ -15,8 +15,8 @@ readable rule set.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .delimiters import Delimiters, IsaScan
 from .elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
@@ -314,7 +314,7 @@ class _Run:
             table = tables[state]
             se = c.machine.se
             start = i
-            for i in range(start, n):  # noqa: B020 - i continues where the outer loop left off
+            for i in range(start, n):
                 seg = pieces[i]
                 tr = table.get(seg[:3])
                 if tr is not None:
@@ -706,9 +706,9 @@ def _kept(pieces: list[str]) -> list[str]:
 class _Lazy:
     """A segment's Position, built only if a finding needs it."""
 
-    __slots__ = ("run", "batch", "i", "set_position", "_pos")
+    __slots__ = ("_pos", "batch", "i", "run", "set_position")
 
-    def __init__(self, run: "_Run", batch: Batch, i: int, set_position: int) -> None:
+    def __init__(self, run: _Run, batch: Batch, i: int, set_position: int) -> None:
         self.run, self.batch, self.i, self.set_position, self._pos = run, batch, i, set_position, None
 
     def get(self) -> Position:

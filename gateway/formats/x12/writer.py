@@ -7,8 +7,9 @@ Control numbers are supplied by the caller, who owns their sequence.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timezone
+from typing import Union
 
 from ...errors import GatewayError
 from .delimiters import Delimiters
@@ -68,7 +69,7 @@ def serialize(segments: Iterable[Sequence[str]], d: Delimiters) -> str:
 class EnvelopeWriter:
     def __init__(self, d: Delimiters | None = None, *, now: datetime | None = None) -> None:
         self.d = d or Delimiters("*", ":", "~", None, "\n")
-        self.now = now or datetime.now(timezone.utc)
+        self.now = now or datetime.now(UTC)
         self.parts: list[str] = []
         self._isa: list[str] | None = None
         self._groups = 0
@@ -81,7 +82,7 @@ class EnvelopeWriter:
         self.parts.append(serialize_segment(tag, elements, self.d) + self.d.segment + self.d.suffix)
 
     def interchange(self, sender: tuple[str, str], receiver: tuple[str, str], control_number: int, *, version: str = "00401",
-                    usage: str = "P", ack_requested: bool = False) -> "EnvelopeWriter":
+                    usage: str = "P", ack_requested: bool = False) -> EnvelopeWriter:
         if self._isa is not None:
             raise WriterError("an interchange is already open")
         if not 0 < control_number < 10**9:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 from helpers import ROOT
@@ -12,7 +12,7 @@ from gateway.formats.x12 import AckNumbers, Validator, acknowledge_report
 
 GOLDEN = ROOT / "tests" / "golden" / "acks"
 INVALID = ROOT / "tests" / "corpus" / "invalid"
-NOW = datetime(2024, 3, 16, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 16, 9, 30, tzinfo=UTC)
 CASES = {
     "850-004010-accepted": ROOT / "samples/x12/850-004010-retail-replenishment-order.x12",
     "mixed-004010-two-groups": ROOT / "samples/x12/mixed-004010-two-functional-groups-orders-and-invoice.x12",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from helpers import sample_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +13,6 @@ from gateway.errors import NotX12, UnreadableInput
 from gateway.formats.x12.delimiters import scan_isa
 from gateway.formats.x12.lexer import Lexer, open_source
 from gateway.formats.x12.parser import iter_segments, parse, serialize
-
-from helpers import sample_files
 
 
 def isa(es="*", cs=":", term="~", version="00501", rep="^", control="000000001", suffix=""):

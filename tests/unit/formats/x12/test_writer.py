@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 
 from gateway.formats.x12 import Delimiters, EnvelopeWriter, Validator, WriterError, parse, serialize_segment
 
-NOW = datetime(2024, 3, 15, 8, 12, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 15, 8, 12, tzinfo=UTC)
 
 
 def test_envelope_counts_and_fixed_width_isa():
