@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 
-from bench_common import ROOT, SPEC_DIR, Generated, engine_version
+from bench_common import SPEC_DIR, Generated, engine_version
 
 CHUNK = 1 << 20
 
@@ -366,7 +366,7 @@ def print_table(results: list[Result], files: dict[str, Generated]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     global _FIXED_NOW
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     _FIXED_NOW = datetime(2024, 3, 11, 9, 15, tzinfo=UTC)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)

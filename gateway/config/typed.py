@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import types
-import typing
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 

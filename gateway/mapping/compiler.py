@@ -551,5 +551,5 @@ def compile_spec(spec: MappingSpec, mapper: Any):
     source = "\n".join(line for fn in c.functions for line in fn + [""])
     namespace = runtime.namespace()
     namespace.update(c.consts)
-    exec(compile(source, f"<mapping {spec.name}>", "exec"), namespace)
+    exec(compile(source, f"<mapping {spec.name}>", "exec"), namespace)  # noqa: S102 - generated from a parsed spec, see module docstring
     return namespace[root], c.bad, source

@@ -8,7 +8,7 @@ Control numbers are supplied by the caller, who owns their sequence.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from typing import Union
 
 from ...errors import GatewayError
