@@ -22,3 +22,16 @@ def test_flatfile_public_names():
     ])
     for name in flatfile.__all__:
         assert getattr(flatfile, name) is not None
+
+
+def test_translate_and_canonical_public_names():
+    from gateway import canonical, translate
+
+    assert sorted(translate.__all__) == sorted([
+        "KEY_FIELDS", "GatewayError", "ProfileDirectory", "Translated", "Translation", "Translator", "default_spec_name",
+        "describe", "render_text", "to_json", "translator_for",
+    ])
+    assert sorted(canonical.__all__) == sorted(["DOCUMENTS", "SCHEMA_VERSION", "SchemaIssue", "schema_for", "validate_document"])
+    for module in (translate, canonical):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
