@@ -28,7 +28,7 @@ def transform(name: str, value: str) -> str:
         stripped = value.lstrip("0")
         return stripped or ("0" if value else value)
     if name == "digits":
-        return "".join(ch for ch in value if ch.isdigit())
+        return "".join(ch for ch in value if "0" <= ch <= "9")
     raise BadValue(f"unknown transform {name!r}")
 
 
@@ -70,7 +70,7 @@ def to_time(value: str, fmt: str | None) -> str:
     v = value.strip()
     if fmt is None:
         fmt = {4: "HHMM", 6: "HHMMSS", 5: "HH:MM", 8: "HH:MM:SS"}.get(len(v), "HHMM")
-        if len(v) in (7, 8) and v.isdigit():
+        if len(v) in (7, 8) and v.isascii() and v.isdigit():
             v, fmt = v[:6], "HHMMSS"  # decimal seconds are dropped
     try:
         t = dt.datetime.strptime(v, _TIME_FORMATS[fmt]).time()

@@ -65,10 +65,10 @@ def echo(value: str | None, lo: int, hi: int, *, digits: bool = False, fill: str
     Echoed fields (AK1, AK2, AK404, TA1, addressing) must be valid X12 even when
     what we received was not: other characters are dropped, never passed on.
     """
-    if value and lo <= len(value) <= hi and _PLAIN.fullmatch(value) and (not digits or value.isdigit()):
+    if value and lo <= len(value) <= hi and _PLAIN.fullmatch(value) and (not digits or (value.isascii() and value.isdigit())):
         return value  # the usual case: nothing to clean
     banned = "^`" + ("".join(c for c in (d.element, d.component, d.segment, d.repetition) if c) if d else "*:~>|")
-    text = "".join(ch for ch in (value or "") if (ch.isdigit() if digits else (" " <= ch <= "~" and ch not in banned)))
+    text = "".join(ch for ch in (value or "") if ("0" <= ch <= "9" if digits else (" " <= ch <= "~" and ch not in banned)))
     text = text.strip()[:hi]
     if len(text) < lo:
         text = text.rjust(lo, fill) if digits else text.ljust(lo, fill)
@@ -92,7 +92,7 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers) -> str:
     if ix.ack_code == "R" and not needs_ta1(ix):
         return ""
     w = EnvelopeWriter(d, now=numbers.now)
-    version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isdigit() else "00401"
+    version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isascii() and ix.version.isdigit() else "00401"
     w.interchange((_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d)),
                   (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
                   numbers.take("interchange"), version=version, usage=ix.usage if ix.usage in ("P", "T", "I") else "P")

@@ -251,12 +251,12 @@ class _Run:
         if not (len(el[9]) == 4 and valid_time(el[9])):
             ix.findings.append(Finding("isa.time", f"ISA10 {el[9]!r} is not a valid HHMM time", "ISA", "ISA10", Position(offset, self.segno, element=10), value=el[9]))
         version = el[11]
-        if not (len(version) == 5 and version.isdigit()):
+        if not (len(version) == 5 and version.isascii() and version.isdigit()):
             ix.findings.append(Finding("isa.version", f"ISA12 {version!r} is not a valid version", "ISA", "ISA12", Position(offset, self.segno, element=12), value=version))
         elif version < "00402" and el[10] != "U":
             ix.findings.append(Finding("isa.standards_id", f"ISA11 must be 'U' for version {version}, got {el[10]!r}", "ISA", "ISA11", Position(offset, self.segno, element=11), value=el[10]))
         control = el[12]
-        if not (len(control) == 9 and control.isdigit()):
+        if not (len(control) == 9 and control.isascii() and control.isdigit()):
             ix.findings.append(Finding("isa.control_number", f"ISA13 {control!r} must be 9 digits", "ISA", "ISA13", Position(offset, self.segno, element=13), value=control))
         key = f"{el[4]}|{el[5]}|{el[6]}|{el[7]}|{control}"
         if key in self.isa_numbers:
@@ -280,7 +280,7 @@ class _Run:
             ix.findings.append(Finding("iea.missing", "interchange trailer IEA missing", "IEA", None, Position(offset=offset)))
         elif iea is not None:
             n = iea[1] if len(iea) > 1 else ""
-            if n != str(ix.group_count) and not (n.isdigit() and int(n) == ix.group_count):
+            if n != str(ix.group_count) and not (n.isascii() and n.isdigit() and int(n) == ix.group_count):
                 ix.findings.append(Finding("iea.group_count", f"IEA01 says {n!r} functional groups, found {ix.group_count}", "IEA", "IEA01", pos, value=n))
             c = iea[2] if len(iea) > 2 else ""
             if c != ix.control_number:
@@ -469,9 +469,9 @@ class _Run:
         elif ge is not None:
             pos = self._pos(batch, i)
             n = ge[1] if len(ge) > 1 else ""
-            if n.isdigit():
+            if n.isascii() and n.isdigit():
                 g.stated = int(n)
-            if not (n.isdigit() and int(n) == g.received):
+            if not (n.isascii() and n.isdigit() and int(n) == g.received):
                 g.findings.append(Finding("ge.count_mismatch", f"GE01 says {n!r} transaction sets, found {g.received}", "GE", "GE01",
                                           Position(pos.offset, pos.segment_number, element=1), value=n))
             c = ge[2] if len(ge) > 2 else ""
@@ -558,7 +558,7 @@ class _Run:
             r.findings.append(Finding("se.missing", f"transaction set {r.set_id} {r.control_number} has no SE trailer", "SE", None, end()))
         elif se is not None:
             n = se[1] if len(se) > 1 else ""
-            if not (n.isdigit() and int(n) == tx.count):
+            if not (n.isascii() and n.isdigit() and int(n) == tx.count):
                 r.findings.append(Finding("se.count_mismatch", f"SE01 says {n!r} segments, counted {tx.count}", "SE", "SE01", _el(end(), 1), value=n))
             c = se[2] if len(se) > 2 else ""
             if c != r.control_number:

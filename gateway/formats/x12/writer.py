@@ -134,7 +134,7 @@ class EnvelopeWriter:
     def transaction(self, set_id: str, control_number: int | str, convention: str | None = None) -> None:
         if self._gs is None or self._st is not None:
             raise WriterError("ST needs an open group and no open transaction set")
-        ctrl = f"{int(control_number):04d}" if str(control_number).isdigit() else str(control_number)
+        ctrl = f"{int(control_number):04d}" if str(control_number).isascii() and str(control_number).isdigit() else str(control_number)
         self._emit("ST", set_id, ctrl, convention)
         self._st = ctrl
         self._segments = 1

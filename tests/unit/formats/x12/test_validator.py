@@ -121,3 +121,17 @@ def test_spec_errors_name_file_and_line(tmp_path):
     with pytest.raises(SpecError) as err:
         SpecLibrary([tmp_path]).find("00401", "004010", "ZZ", "901")
     assert "901.xml:7: data element '329' is not in dataele.xml" in str(err.value)
+
+
+@pytest.mark.parametrize("old, new, code", [
+    (b"SE*29*0001", b"SE*\xb929*0001", "se.count_mismatch"),  # a superscript one: a digit to str.isdigit, not to int()
+    (b"GE*1*1001", b"GE*\xb2*1001", "ge.count_mismatch"),
+    (b"IEA*1*", b"IEA*\xb3*", "iea.group_count"),
+])
+def test_counts_written_with_non_ascii_digits_are_findings_not_crashes(old, new, code):
+    sample = (Path(__file__).parents[4] / "samples" / "x12" / "850-004010-retail-replenishment-order.x12").read_bytes()
+    assert old in sample
+    report = Validator().validate(sample.replace(old, new))
+    found = [f.code for f in report.findings] + [f.code for _, _, f in report.envelope_findings()]
+    found += [f.code for t in report.transactions() for f in t.findings]
+    assert code in found
