@@ -72,6 +72,34 @@ def seg(ctx: Any, tag: str) -> Any:
     return node if hasattr(node, "element") else _Segment(node, tag)
 
 
+def kids(ctx: Any) -> Any:
+    """``ctx``'s children by name: its own index when it keeps one (X12 loops), else a view asking ``children``."""
+    index = getattr(ctx, "child_index", None)
+    return index() if index is not None else _Children(ctx)
+
+
+class _Children:
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def get(self, name: str) -> list:
+        return self.ctx.children(name)
+
+
+def seg_in(ctx: Any, cm: Any, tag: str) -> Any:
+    """``seg`` with the children index already at hand."""
+    if ctx.name == tag:
+        node = ctx
+    else:
+        found = cm.get(tag)
+        if not found:
+            return None
+        node = found[0]
+    return node if hasattr(node, "element") else _Segment(node, tag)
+
+
 def segpairs(segment: Any, indexes: tuple) -> list:
     """(qualifier, value) pairs present in one segment, for element index pairs in order."""
     if segment is None:
@@ -136,8 +164,10 @@ class Compiler:
             self.field(field_name, rule, at + (field_name,), code, segs, "    ")
         body.append(f"def {name}(ctx, parents, issues, at):")
         body.append("    out = {}")
+        if segs or any("cm.get(" in line for line in code):
+            body.append("    cm = kids(ctx)")  # the children by name, once: every lookup below is a dict get
         for tag, var in segs.items():
-            body.append(f"    {var} = seg(ctx, {tag!r})")
+            body.append(f"    {var} = seg_in(ctx, cm, {tag!r})")
             body.append(f"    e{var[1:]} = {var}.values if {var} is not None else ()")
         body.extend(code)
         body.append("    return out")
@@ -327,7 +357,7 @@ class Compiler:
         where_getter = self.const(self.path(rule.where.path, at)) if rule.where is not None else None
         ptr = self.const(at)
         if len(p.steps) == 1 and not p.steps[0].filters and p.steps[0].name not in ("..", "*", "."):
-            body.append(f"{pad}nodes = ctx.children({p.steps[0].name!r})")
+            body.append(f"{pad}nodes = cm.get({p.steps[0].name!r})")
         else:
             body.append(f"{pad}nodes = {self.const(p)}.nodes(ctx, parents)")
         # Most lists are empty most of the time (no DTM on this line): one test, then out.
@@ -520,14 +550,22 @@ class Runtime:
                 issues.append(Issue("mapping.bad_value", str(exc), ptr(at, pattern), ctx.where))
                 return None
 
+        tables = mapper.tables.tables  # fixed for this mapper: known codes are found without a call
+
         def lookup(table, v, strict, ctx, issues, at, pattern):
+            found = tables.get(table, {}).get(v)
+            if found is not None:
+                return found
             return mapper._lookup(table, v, strict, (at, pattern), ctx, issues)
 
         def pairs(found, table, plan, ctx, issues, at):
             strict, pattern, derive = plan
             out = []
+            codes = tables.get(table, {}) if table else {}
             for q, v in found:
-                kind = mapper._lookup(table, q, strict, (at, pattern + (len(out), "type")), ctx, issues) if table else q
+                kind = codes.get(q) if table else q
+                if kind is None:
+                    kind = mapper._lookup(table, q, strict, (at, pattern + (len(out), "type")), ctx, issues)
                 out.append({"type": kind, "value": v, "qualifier": q})
             for of, name, kind in derive:
                 for item in [i for i in out if i["type"] == of]:
@@ -539,7 +577,7 @@ class Runtime:
                                             ptr(at, pattern + (len(out),)), ctx.where, "warning"))
             return out
 
-        return {"seg": seg, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
+        return {"seg": seg, "seg_in": seg_in, "kids": kids, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
                 "segpairs": segpairs, "segs_all": segs_all, "dec": dec, "whole": whole, "when_": when_, "lookup": lookup}
 
 

@@ -21,6 +21,7 @@ from .validator import _pick
 _REF = re.compile(r"([A-Z][A-Z0-9]{1,2})?(\d{2})(?:-(\d{2}))?")
 _KEYS: dict[str, tuple] = {}  # value key -> (tag or None, element, component), parsed once
 _NONE: list = []  # children() of a name that is not there (callers only read it)
+_NO_CHILDREN: dict = {None: _NONE}  # a segment's child index
 
 
 def _text(value: str) -> str:
@@ -77,6 +78,9 @@ class SegmentNode:
     def children(self, name: str | None = None) -> list[Node]:
         return []
 
+    def child_index(self) -> dict:
+        return _NO_CHILDREN
+
     def value(self, key: str) -> str | None:
         ref = _KEYS.get(key)
         if ref is None:
@@ -121,6 +125,14 @@ class LoopNode:
             for k in index[None]:
                 index.setdefault(k.name, []).append(k)
         return index.get(name, _NONE)
+
+    def child_index(self) -> dict:
+        """The children by name (``None``: all of them); for generated mapping code."""
+        index = self._index
+        if index is None:
+            self.children()
+            index = self._index
+        return index
 
     def value(self, key: str) -> str | None:
         # A loop answers for its first segment: N1_LOOP's "N101".
