@@ -201,32 +201,38 @@ def translate(ctx: click.Context, file: str, partner_id: str | None, spec_name: 
 
 
 def _emit_documents(result, documents, fmt: str) -> bool:
-    """Writes documents as they come (a 500 MB file never sits in memory); True when something failed."""
+    """Writes documents as they come (a 500 MB file never sits in memory); True when something failed.
+
+    The JSON list is closed even when reading stops on an error half-way: stdout stays valid JSON
+    (the documents before the error) and the error goes to stderr.
+    """
     out = click.get_text_stream("stdout")
     count = failed = seen = reported = 0
     if fmt == "json":
         out.write("[")
-    for translated in documents:
-        for note in result.notes[reported:]:  # notes fill in as the file is read
-            click.echo(f"{result.source}: note: {note}", err=True)
-        reported = len(result.notes)
-        label = describe(translated)
-        for issue in translated.issues:
-            at = f" at {issue.source}" if issue.source else ""
-            field = f" {issue.field}" if issue.field else ""
-            click.echo(f"{result.source}: {label}: {issue.severity}: {issue.code}{field}{at}: {issue.message}", err=True)
-        seen += 1
-        if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
-            failed += 1
-            continue
-        text = json.dumps(translated.document, ensure_ascii=False, indent=2 if fmt == "json" else None)
+    try:
+        for translated in documents:
+            for note in result.notes[reported:]:  # notes fill in as the file is read
+                click.echo(f"{result.source}: note: {note}", err=True)
+            reported = len(result.notes)
+            label = describe(translated)
+            for issue in translated.issues:
+                at = f" at {issue.source}" if issue.source else ""
+                field = f" {issue.field}" if issue.field else ""
+                click.echo(f"{result.source}: {label}: {issue.severity}: {issue.code}{field}{at}: {issue.message}", err=True)
+            seen += 1
+            if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
+                failed += 1
+                continue
+            text = json.dumps(translated.document, ensure_ascii=False, indent=2 if fmt == "json" else None)
+            if fmt == "json":
+                out.write(("," if count else "") + "\n" + text)
+            else:
+                out.write(text + "\n")
+            count += 1
+    finally:
         if fmt == "json":
-            out.write(("," if count else "") + "\n" + text)
-        else:
-            out.write(text + "\n")
-        count += 1
-    if fmt == "json":
-        out.write("\n]\n" if count else "]\n")
+            out.write("\n]\n" if count else "]\n")
     for note in result.notes[reported:]:
         click.echo(f"{result.source}: note: {note}", err=True)
     partner = f", partner {result.partner}" if result.partner else ""

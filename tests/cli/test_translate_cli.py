@@ -99,3 +99,16 @@ def test_an_unknown_partner_is_a_one_line_error(gateway_exe):
     p = translate(gateway_exe, "samples/x12/850-004010-retail-replenishment-order.x12", "--partner", "nobody")
     assert p.returncode == 1 and p.stdout == ""
     assert p.stderr.startswith("gateway: no partner 'nobody'")
+
+
+def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_json(gateway_exe, tmp_path):
+    home = tmp_path / "home"
+    (home / "partners").mkdir(parents=True)
+    (home / "partners" / "acme.yaml").write_text(
+        "identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\n"
+        "documents: {receives: [{set: '850'}]}\n"
+        "validation: {'850': {require: [N1_LOOP]}}\n")
+    p = translate(gateway_exe, str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12"), home=home)
+    assert p.returncode == 1
+    assert json.loads(p.stdout) == []
+    assert "gateway: partner acme, validation 850: require N1_LOOP fits 4 places in the 850 spec" in p.stderr
