@@ -337,7 +337,10 @@ class Compiler:
             expr = "VALUE"
             if rule.table is not None:
                 expr = f"lookup({rule.table!r}, {expr}, {rule.strict!r}, ctx, issues, at, {pat})"
-            if rule.type == "decimal":
+            if rule.type == "decimal" and expr == "VALUE" and not rule.implied_decimals:
+                # most amounts are already canonical ("12.5"): one regex test, no call
+                expr = f"(VALUE if plain(VALUE) and VALUE != '-0' else dec(VALUE, None, ctx, issues, at, {pat}))"
+            elif rule.type == "decimal":
                 expr = f"dec({expr}, {rule.implied_decimals!r}, ctx, issues, at, {pat})"
             elif rule.type == "integer":
                 expr = f"whole({expr}, ctx, issues, at, {pat})"
@@ -577,7 +580,7 @@ class Runtime:
                                             ptr(at, pattern + (len(out),)), ctx.where, "warning"))
             return out
 
-        return {"seg": seg, "seg_in": seg_in, "kids": kids, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
+        return {"seg": seg, "seg_in": seg_in, "kids": kids, "plain": plain, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
                 "segpairs": segpairs, "segs_all": segs_all, "dec": dec, "whole": whole, "when_": when_, "lookup": lookup}
 
 
