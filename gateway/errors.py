@@ -10,7 +10,10 @@ whether retrying the same operation could succeed (``retryable``)::
     │   └── FlatFileError     a CSV/fixed/JSON/XML file does not fit   flatfile.invalid
     │                         its layout (or is unsafe XML)
     ├── SpecError             an X12 spec (map) file is missing/invalid spec.invalid
-    └── ConfigError           a YAML document (profile, mapping) is invalid config.invalid
+    ├── ConfigError           a YAML document (profile, mapping) is invalid config.invalid
+    ├── DeliveryError         a connector could not deliver a document  delivery.failed
+    │                         (retryable per instance: 5xx, timeouts, a full disk are; a 4xx is not)
+    └── StoreError            the message store cannot be opened or used store.unavailable (retryable)
 
 Validation problems inside an interchange are *not* exceptions: they are
 findings (see ``gateway.formats.x12.findings``) that end up in acknowledgements.
@@ -72,3 +75,21 @@ class ConfigError(GatewayError):
     def __init__(self, problems: list[str], *, code: str | None = None) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems), code=code)
+
+
+class DeliveryError(GatewayError):
+    """A connector could not deliver. ``retryable`` is set per failure: a timeout, a refused connection, an HTTP
+    5xx or 429, a full disk may pass; a 4xx answer or a target that cannot exist will not. ``target`` names
+    where it was going (a path, a URL) for messages."""
+
+    code = "delivery.failed"
+
+    def __init__(self, message: str, *, retryable: bool, target: str | None = None, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retryable = retryable
+        self.target = target
+
+
+class StoreError(GatewayError):
+    code = "store.unavailable"
+    retryable = True
