@@ -1,0 +1,45 @@
+"""The message store (SQLAlchemy 2, SQLite or PostgreSQL, Alembic migrations): the only package with queries.
+
+    store = Store.open("sqlite:///work/store/gateway.db")     # migrates to the newest schema
+    receipt = store.receive(name=..., data=..., channel="drop_folder", partner_id="acme-retail")
+"""
+
+from .engine import sqlite_url
+from .store import (
+    AckRecord,
+    DeliveryOutcome,
+    EnvelopeRecord,
+    GroupRecord,
+    InterchangeRecord,
+    MappedRecord,
+    PendingAck,
+    PendingDelivery,
+    PendingTransaction,
+    Problem,
+    Receipt,
+    RouteRecord,
+    Store,
+    TransactionRecord,
+    Work,
+    new_correlation_id,
+)
+
+__all__ = [
+    "AckRecord",
+    "DeliveryOutcome",
+    "EnvelopeRecord",
+    "GroupRecord",
+    "InterchangeRecord",
+    "MappedRecord",
+    "PendingAck",
+    "PendingDelivery",
+    "PendingTransaction",
+    "Problem",
+    "Receipt",
+    "RouteRecord",
+    "Store",
+    "TransactionRecord",
+    "Work",
+    "new_correlation_id",
+    "sqlite_url",
+]

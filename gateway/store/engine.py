@@ -1,0 +1,125 @@
+"""Opening a store: the SQLAlchemy engine for a URL, tuned per database, and its migrations.
+
+SQLite (the embedded default, ``DIR/store/gateway.db``) runs in WAL mode with
+``synchronous=FULL`` (a commit survives a power cut, not only a crash) and every
+transaction starts with ``BEGIN IMMEDIATE``: SQLite has one writer, and taking the
+write lock up front turns a claim race between processes into a short wait instead
+of a "database is locked" failure halfway through. PostgreSQL (``postgresql+psycopg://``)
+is used as is; claims there use ``FOR UPDATE SKIP LOCKED`` (see ``store.py``).
+
+Migrations run when a store is opened, under a lock (a file lock for SQLite, an
+advisory lock for PostgreSQL) so that several workers starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import StoreError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK = 7_330_850  # advisory lock id for migrations
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{Path(path).absolute()}"
+
+
+def make_engine(url: str) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(u, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi, _record) -> None:
+            dbapi.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")
+    return create_engine(u, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, lock_dir: Path | None = None) -> None:
+    """Upgrade the store to the newest schema (a no-op when it is there)."""
+    try:
+        with _migration_lock(engine, lock_dir):
+            if current_revision(engine) == head_revision():
+                return
+            cfg = alembic_config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot migrate the store at {_safe(engine)}: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+
+
+@contextmanager
+def _migration_lock(engine: Engine, lock_dir: Path | None):
+    if engine.dialect.name == "sqlite":
+        db = engine.url.database
+        path = (lock_dir or (Path(db).parent if db and db != ":memory:" else Path("."))) / ".migrate.lock"
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
+                conn.commit()
+    else:
+        yield
+
+
+def _safe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
