@@ -16,7 +16,7 @@ from gateway.api import Engine, FileOutcome
 from gateway.config.partner import Partners
 from gateway.config.yamlio import dump_yaml
 from gateway.errors import ConfigError, GatewayError, NotX12, UnreadableInput
-from gateway.formats.x12 import AckNumbers, Report
+from gateway.formats.x12 import AckNumbers
 from gateway.home import ENV_VAR as HOME_ENV
 from gateway.home import Home
 from gateway.testing import fixtures as fixtures_mod
@@ -288,39 +288,327 @@ def mapping_test(ctx: click.Context, paths: tuple[Path, ...], update: bool, quie
 
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keep/--no-keep", default=True, show_default=True, help="Keep the demo home afterwards (to look around).")
 @click.pass_context
-def demo(ctx: click.Context, directory: Path | None) -> None:
-    """Validate and acknowledge the bundled sample files (or those in DIRECTORY)."""
-    engine = _engine(ctx)
-    directory = directory or _samples_dir()
-    if directory is None or not directory.is_dir():
-        raise click.ClickException("no samples directory found (run from the repository, or pass one)")
-    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
-    numbers = AckNumbers(1, 1, 1, datetime.now(UTC))
-    rows = []
-    totals = {"sets": 0, "accepted": 0, "rejected": 0, "acks": 0}
-    for path in files:
-        outcome = engine.validate_file(path)
-        r: Report | None = outcome.report
-        if r is None:
-            rows.append((path.name, "-", "-", "-", "unreadable"))
-            continue
-        ts = r.transactions()
-        acc = sum(1 for t in ts if t.status != "rejected")
-        acks = engine.acknowledge(r, numbers) if r.interchanges else ""
-        n_acks = acks.count("ST*997*") + acks.count("ST*999*") + acks.count("TA1*")
-        totals["sets"] += len(ts)
-        totals["accepted"] += acc
-        totals["rejected"] += len(ts) - acc
-        totals["acks"] += n_acks
-        sets = ",".join(sorted({t.set_id for t in ts})) or "-"
-        rows.append((path.name, sets, str(acc), str(len(ts) - acc), "ok" if r.ok else "REJECTED"))
-    width = max([len(r[0]) for r in rows] + [4])
-    click.echo(f"{'file':<{width}}  {'sets':<12} {'accepted':>8} {'rejected':>8}  verdict")
-    for name, sets, acc, rej, verdict in rows:
-        click.echo(f"{name:<{width}}  {sets:<12} {acc:>8} {rej:>8}  {verdict}")
-    click.echo(f"\n{len(files)} files, {totals['sets']} transaction sets: {totals['accepted']} accepted, "
-               f"{totals['rejected']} rejected; {totals['acks']} acknowledgements generated")
+def demo(ctx: click.Context, directory: Path | None, keep: bool) -> None:
+    """Run the sample partners' files through the whole pipeline in a demo home (DIRECTORY, default a new
+    temporary one): drop folders, store, acknowledgements, mapping, delivery to erp/. Prints a summary table."""
+    import tempfile
+
+    from gateway import workdir
+    from gateway.home import REPO_ROOT
+    from gateway.pipeline import Gateway
+
+    repo = _home(ctx).repo_root or REPO_ROOT
+    if not (repo / "samples" / "partners").is_dir():
+        raise click.ClickException("the sample partner files are not here (run from a clone of the repository)")
+    root = directory.absolute() if directory else Path(tempfile.mkdtemp(prefix="gateway-demo-"))
+    try:
+        home = workdir.demo_home(root, repo)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"demo home: {root}")
+    from gateway.channels.drop_folder import write_outbound
+
+    inputs = workdir.demo_inputs(repo)
+    for pid, name, data in inputs:
+        write_outbound(home.inbound_dir(pid), name, data)  # written then renamed in, as partners should
+    click.echo(f"dropped {len(inputs)} files into {', '.join(sorted({f'inbound/{p}/' for p, _, _ in inputs}))}")
+    _setup_logs("text", "warning")
+    gw = Gateway(home)
+    try:
+        gw.serve(once=True, progress=lambda s: click.echo(f"... {s.files} files received, {s.work} work items done", err=True))
+        status = gw.store.status()
+    finally:
+        gw.close()
+    _print_partner_table(status)
+    t = status["transactions"]
+    click.echo(f"\n{status['receipts']['received'] + status['receipts']['processed'] + status['receipts']['quarantined']} files received; "
+               f"{sum(t.values())} documents: {t['delivered']} delivered, {t['quarantined']} quarantined; "
+               f"{status['acks']['written']} acknowledgements sent")
+    click.echo(f"look around: ls {root}/erp {root}/outbound; gateway --home {root} status; gateway --home {root} quarantine list")
+    if not keep:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _print_partner_table(status: dict) -> None:
+    rows = [("partner", "files", "documents", "delivered", "quarantined", "acks sent")]
+    for pid, c in status["partners"].items():
+        docs = sum(v for k, v in c.items() if k not in ("files", "acks"))
+        rows.append((pid, str(c.get("files", 0)), str(docs), str(c.get("delivered", 0)), str(c.get("quarantined", 0)), str(c.get("acks", 0))))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i]) for i in range(len(r))))
+
+
+# -- the pipeline ------------------------------------------------------------------------------------
+
+
+def _setup_logs(fmt: str, level: str) -> None:
+    from gateway.logs import setup_logging
+
+    setup_logging(fmt, level)
+
+
+def _store(ctx: click.Context):
+    from gateway.config.settings import load_settings
+    from gateway.store import Store
+
+    home = _home(ctx)
+    return Store.open(load_settings(home).store_url(home))
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def init(ctx: click.Context, directory: Path | None) -> None:
+    """Create a work directory (DIRECTORY, else the home): gateway.yaml, partners/, mappings/, inbound/,
+    outbound/, archive/ and the message store (store/gateway.db unless gateway.yaml names another)."""
+    from gateway import workdir
+
+    home = Home(directory.absolute(), True, _home(ctx).repo_root) if directory else _home(ctx)
+    try:
+        created = workdir.init_home(home.root)
+    except NotADirectoryError as exc:
+        raise click.ClickException(str(exc)) from None
+    from gateway.config.settings import load_settings
+    from gateway.store import Store
+
+    url = load_settings(home).store_url(home)
+    store = Store.open(url)
+    where = store.describe()
+    store.close()
+    for path in created.paths:
+        click.echo(f"created {home.display(path)}{'/' if path.is_dir() else ''}")
+    click.echo(f"store: {where} (migrated)")
+    click.echo(f"home ready: {home.root}; next: gateway --home {home.root} partner add ID --isa-qualifier ZZ --isa-id THEIRID --receives 850")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Process what is waiting (drop folders, queued work) and exit.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes sharing the store (this one included; use PostgreSQL for more than a few).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), help="Log lines as text or one JSON object each [default: gateway.yaml].")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), help="[default: gateway.yaml, else info]")
+@click.option("--no-channels", is_flag=True, hidden=True, help="Only work the queue (extra worker processes).")
+@click.pass_context
+def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, log_level: str | None, no_channels: bool) -> None:
+    """Run the gateway: watch the partners' drop folders, store what arrives, validate, acknowledge, map and
+    deliver, until SIGTERM or SIGINT (work in hand is finished, claimed work released). Exit 0 on a clean stop."""
+    import signal
+    import subprocess
+
+    from gateway.pipeline import Gateway
+
+    home = _home(ctx)
+    gw = Gateway(home)
+    _setup_logs(log_format or gw.settings.logging.format, log_level or gw.settings.logging.level)
+    children = []
+    if workers > 1:
+        base = [sys.executable, "-m", "cli", "--home", str(home.root), "serve", "--no-channels"]
+        base += ["--once"] if once else []
+        base += ["--log-format", log_format] if log_format else []
+        base += ["--log-level", log_level] if log_level else []
+        children = [subprocess.Popen(base, cwd=str(Path(__file__).resolve().parent)) for _ in range(workers - 1)]
+
+    def stop(signum, _frame) -> None:
+        gw.stop()
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    import logging
+
+    log = logging.getLogger("gateway.serve")
+    log.info("serving %s with store %s (%d worker process%s)", home.root, gw.store.describe(), workers, "es" * (workers != 1))
+    try:
+        summary = gw.serve(once=once, channels=not no_channels)
+    finally:
+        gw.close()
+    codes = [child.wait() for child in children]
+    log.info("stopped: %d files received, %d work items done", summary.files, summary.work)
+    ctx.exit(EXIT_REJECTED if any(codes) else EXIT_OK)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: receipts, transactions, deliveries, quarantine, acks, work, partners.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Counts by state: files, transaction sets (and by partner), deliveries, quarantine, acks, the work queue."""
+    store = _store(ctx)
+    try:
+        doc = store.status()
+        doc["store"] = store.describe()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(f"store: {doc['store']}")
+    for title in ("receipts", "transactions", "deliveries", "quarantine"):
+        click.echo(f"{title + ':':<14}" + ", ".join(f"{k} {v}" for k, v in doc[title].items()))
+    click.echo(f"{'acks:':<14}written {doc['acks']['written']}, pending {doc['acks']['pending']}")
+    click.echo(f"{'work:':<14}ready {doc['work']['ready']}, claimed {doc['work']['claimed']}, waiting to retry {doc['work']['waiting']}")
+    if doc["partners"]:
+        click.echo("")
+        _print_partner_table(doc)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True, help="Print the lineage as JSON.")
+@click.pass_context
+def trace(ctx: click.Context, key: str, as_json: bool) -> None:
+    """The lineage of KEY (a PO number, ASN/shipment id, invoice number, correlation id or file name): the file,
+    its interchanges, documents, acks, deliveries, quarantine and every event with its time. Exit 1: nothing found."""
+    store = _store(ctx)
+    try:
+        found = store.trace(key)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+    else:
+        for lineage in found:
+            _print_lineage(lineage)
+    if not found:
+        click.echo(f"gateway: nothing found for {key!r}", err=True)
+    ctx.exit(EXIT_OK if found else EXIT_REJECTED)
+
+
+def _print_lineage(x: dict) -> None:
+    r = x["receipt"]
+    click.echo(f"file {r['file']} via {r['channel']} from {r['partner'] or '?'}: {r['state']} (received {r['received_at']}, "
+               f"{r['size']} bytes, correlation {r['correlation_id']})")
+    for ix in x["interchanges"]:
+        click.echo(f"  interchange {ix['control_number']} {ix['sender']} -> {ix['receiver']}: {ix['state']}")
+    for a in x["acks"]:
+        click.echo(f"  ack {a['kinds']} {a['control_number']} -> {a['path']} ({'written ' + a['written_at'] if a['written_at'] else 'pending'})")
+    for t in x["transactions"]:
+        label = " ".join(v for v in (t["set"], t["control_number"]) if v)
+        key = f" {t['document_type']} {t['business_key']}" if t["business_key"] else (f" {t['document_type']}" if t["document_type"] else "")
+        click.echo(f"  {label}{key}: {t['state']} (correlation {t['correlation_id']})")
+        for d in t["deliveries"]:
+            click.echo(f"    route {d['route']} {d['connector']}: {d['state']} after {d['attempts']} attempt(s)"
+                       + (f" -> {d['target']}" if d["target"] else "") + (f" (last error: {d['last_error']})" if d["last_error"] else ""))
+    for q in x["quarantine"]:
+        click.echo(f"  quarantine #{q['id']} [{q['state']}] {q['kind']} at {q['stage']}: {q['code']}: {q['reason']}")
+    click.echo("  events:")
+    for e in x["events"]:
+        click.echo(f"    {e['at']}  {e['stage']:<10} {e['state']:<12} {e['message'] or ''}")
+
+
+@main.group()
+def quarantine() -> None:
+    """What stopped, and why: list, show, reprocess (after a fix), discard."""
+
+
+@quarantine.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also items reprocessed or discarded.")
+@click.option("--partner", "partner_id", metavar="ID", help="Only this partner's items.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine_list(ctx: click.Context, show_all: bool, partner_id: str | None, as_json: bool) -> None:
+    """Open quarantine items, oldest first."""
+    store = _store(ctx)
+    try:
+        items = store.quarantine_items(state=None if show_all else "open", partner_id=partner_id)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    for q in items:
+        click.echo(f"#{q['id']:<5} {q['created_at']}  {q['partner'] or '?':<16} {q['kind']:<11} {q['stage']:<9} {q['state']:<11} "
+                   f"{q['code']}: {q['reason']}")
+    click.echo(f"{len(items)} item{'s' * (len(items) != 1)}")
+
+
+def _quarantine_id(ctx: click.Context, store, qid: int) -> dict:
+    item = store.quarantine_item(qid)
+    if item is None:
+        store.close()
+        click.echo(f"gateway: no quarantine item #{qid}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    return item
+
+
+@quarantine.command("show")
+@click.argument("qid", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine_show(ctx: click.Context, qid: int, as_json: bool) -> None:
+    """One item: reason, every issue with its field and position, the file it came from."""
+    store = _store(ctx)
+    try:
+        item = _quarantine_id(ctx, store, qid)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(item, indent=2))
+        return
+    for k in ("id", "state", "kind", "stage", "code", "reason", "partner", "file", "channel", "received_at", "created_at", "correlation_id"):
+        if item.get(k) is not None:
+            click.echo(f"{k + ':':<16}{item[k]}")
+    for k in ("transaction", "delivery"):
+        if item.get(k):
+            click.echo(f"{k + ':':<16}" + ", ".join(f"{a} {b}" for a, b in item[k].items() if b is not None))
+    for i in item["issues"]:
+        where = " ".join(str(i[k]) for k in ("field", "source", "segment", "element") if i.get(k))
+        pos = f" segment {i['segment_number']}" if i.get("segment_number") else ""
+        click.echo(f"  {i.get('severity', 'error')}: {i['code']}{(' ' + where) if where else ''}{pos}: {i['message']}")
+
+
+@quarantine.command("reprocess")
+@click.argument("qids", metavar="ID...", type=int, nargs=-1, required=True)
+@click.pass_context
+def quarantine_reprocess(ctx: click.Context, qids: tuple[int, ...]) -> None:
+    """Queue items again from the stage they stopped in (after fixing a profile or spec; a duplicate is then
+    processed again on purpose). A running `gateway serve` picks them up; or run `gateway serve --once`."""
+    store = _store(ctx)
+    failed = False
+    try:
+        for qid in qids:
+            try:
+                item = store.reprocess(qid)
+                click.echo(f"#{qid}: queued again ({item['kind']} from stage {item['stage']})")
+            except KeyError:
+                click.echo(f"gateway: no quarantine item #{qid}", err=True)
+                failed = True
+            except ValueError as exc:
+                click.echo(f"gateway: {exc}", err=True)
+                failed = True
+    finally:
+        store.close()
+    ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
+
+
+@quarantine.command("discard")
+@click.argument("qids", metavar="ID...", type=int, nargs=-1, required=True)
+@click.option("--reason", help="Why, for the record.")
+@click.pass_context
+def quarantine_discard(ctx: click.Context, qids: tuple[int, ...], reason: str | None) -> None:
+    """Give items up for good (they stay in the store and in traces, marked discarded)."""
+    store = _store(ctx)
+    failed = False
+    try:
+        for qid in qids:
+            try:
+                store.discard(qid, reason)
+                click.echo(f"#{qid}: discarded")
+            except KeyError:
+                click.echo(f"gateway: no quarantine item #{qid}", err=True)
+                failed = True
+            except ValueError as exc:
+                click.echo(f"gateway: {exc}", err=True)
+                failed = True
+    finally:
+        store.close()
+    ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
 
 
 # -- partners ---------------------------------------------------------------------------------------

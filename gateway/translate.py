@@ -27,6 +27,7 @@ from .formats.x12 import (
     GroupResult,
     InterchangeResult,
     Overlay,
+    Report,
     SpecLibrary,
     TransactionResult,
     Validator,
@@ -116,7 +117,7 @@ class Translator:
         profiles (the mapping test harness uses both for the default specs)."""
         data = _read(path)
         self._forced = spec
-        if _looks_like_x12(data):
+        if looks_like_x12(data):
             return self._x12(data, str(path), partner_id, anonymous)
         return self._flat(data, str(path), partner_id)
 
@@ -156,7 +157,7 @@ class Translator:
         returns the (empty) Translation, whose notes fill in as the iterator runs, and the iterator."""
         data = _read(path)
         self._forced = spec
-        if not _looks_like_x12(data):
+        if not looks_like_x12(data):
             result = self._flat(data, str(path), partner_id)
             return result, iter(result.documents)
         notes: list[str] = []
@@ -214,6 +215,24 @@ class Translator:
         out.document = doc
         out.issues = issues + _schema_issues(doc)
         return out
+
+    # -- for the pipeline: the same steps, one at a time ----------------------------------------------
+
+    def validate_x12(self, data: bytes, name: str, partner: PartnerView | None) -> tuple[Validator, Report]:
+        """The whole interchange validated with the partner's overlay; transaction sets keep their segments
+        so that ``map_set`` can lay them out (the pipeline acknowledges before it maps)."""
+        validator = self._validator(partner)
+        return validator, validator.validate(data, name=name)
+
+    def map_set(self, validator: Validator, t: TransactionResult, partner: PartnerView | None, name: str) -> Translated:
+        """One accepted (or rejected) transaction set of a ``validate_x12`` report to a canonical document."""
+        self._forced = None
+        return self._x12_set(validator, t.group.interchange, t.group, t, partner, name)
+
+    def translate_flat(self, data: bytes, name: str, partner_id: str) -> Translation:
+        """A partner flat file's documents (raises ``InputError``/``FlatFileError``/``ConfigError`` as ``translate``)."""
+        self._forced = None
+        return self._flat(data, name, partner_id)
 
     def _mapper(self, spec: MappingSpec, partner: PartnerView | None) -> InboundMapper:
         key = (spec.name, partner.id if partner else None)
@@ -300,7 +319,7 @@ def _read(path: str | Path) -> bytes:
         stream.close()
 
 
-def _looks_like_x12(data: bytes) -> bool:
+def looks_like_x12(data: bytes) -> bool:
     head = data[:64]
     if head.startswith(BOM.encode("latin-1")):
         head = head[3:]

@@ -206,7 +206,7 @@ class DropFolderChannel(Model):
     inbound: Annotated[str, Doc("folder the partner's files arrive in")]
     outbound: Annotated[str | None, Doc("folder our files for the partner are written to")] = None
     pattern: Annotated[str, Doc("glob of the files to pick up")] = "*"
-    archive: Annotated[str | None, Doc("folder processed input is moved to (default: removed once stored)")] = None
+    archive: Annotated[str | None, Doc("folder processed input is moved to, by day (default: archive/<partner id>/ in the home)")] = None
     complete_when: Annotated[
         Literal["renamed", "marker", "stable"],
         Doc("when a file is complete: renamed into the folder (write-then-rename), a .done marker file exists, or size and time stopped changing"),

@@ -360,10 +360,14 @@ class Store:
             c.execute(update(t.counters).where(t.counters.c.name == name).values(value=value + count))
             return value + 1
 
-    def record_envelope(self, work: Work, receipt_id: int, rec: EnvelopeRecord) -> list[int]:
+    def record_envelope(self, work: Work, receipt_id: int, rec: EnvelopeRecord, claim: tuple[str, float] | None = None
+                        ) -> tuple[list[Work], Work | None]:
         """Interchanges, groups, transactions (received, or quarantined when rejected) and acks of a receipt,
-        then the next work: writing the acks, mapping the transactions. Returns the ack work ids."""
+        then the next work: writing the acks, mapping the transactions. ``claim`` (worker, lease seconds)
+        leases that work to the caller in the same commit, so it can go on without parsing again.
+        Returns the ack work items and the map work item (None when nothing is left to map)."""
         at = now()
+        owner = _owner(claim, at)
         with self._tx() as c:
             cid = c.execute(select(t.receipts.c.correlation_id).where(t.receipts.c.id == receipt_id)).scalar_one()
             c.execute(update(t.receipts).where(t.receipts.c.id == receipt_id).values(
@@ -396,20 +400,24 @@ class Store:
                                    message=f"{tr.set_id} {tr.control_number or ''}".strip()))
             for tid, tr in problems:
                 _quarantine(c, at, "transaction", tid, receipt_id, rec.partner_id, tr.correlation_id, tr.problem)
-            ack_work: list[int] = []
+            ack_work: list[Work] = []
             for a in rec.acks:
                 aid = c.execute(insert(t.acks).values(receipt_id=receipt_id, partner_id=rec.partner_id, kinds=a.kinds,
                                                       control_number=a.control_number, path=a.path, body=a.body, created_at=at)
                                 .returning(t.acks.c.id)).scalar_one()
-                ack_work.append(c.execute(insert(t.work).values(kind="ack", ref_id=aid, available_at=at, attempts=0)
-                                          .returning(t.work.c.id)).scalar_one())
+                wid = c.execute(insert(t.work).values(kind="ack", ref_id=aid, available_at=at, attempts=0, **owner)
+                                .returning(t.work.c.id)).scalar_one()
+                ack_work.append(Work(wid, "ack", aid, 0))
                 events.append(dict(at=at, correlation_id=cid, receipt_id=receipt_id, transaction_id=None, delivery_id=None, stage="ack",
                                    state="queued", message=f"{a.kinds} {a.control_number} -> {a.path}"))
             c.execute(insert(t.events), events)
             c.execute(delete(t.work).where(t.work.c.id == work.id))
+            map_work = None
             if len(problems) < len(ids):
-                c.execute(insert(t.work).values(kind="map", ref_id=receipt_id, available_at=at, attempts=0))
-        return ack_work
+                wid = c.execute(insert(t.work).values(kind="map", ref_id=receipt_id, available_at=at, attempts=0, **owner)
+                                .returning(t.work.c.id)).scalar_one()
+                map_work = Work(wid, "map", receipt_id, 0)
+        return ack_work, map_work
 
     def quarantine_receipt(self, work: Work, receipt_id: int, problem: Problem, partner_id: str | None = None) -> None:
         """The whole file stops (unreadable, not X12, unknown partner, duplicate interchange...)."""
@@ -456,9 +464,11 @@ class Store:
             rows = c.execute(q.order_by(t.transactions.c.ordinal)).all()
         return [PendingTransaction(*r) for r in rows]
 
-    def record_mapping(self, work: Work, records: list[MappedRecord]) -> list[int]:
-        """Documents and their deliveries (queued), or quarantine rows; one commit. Returns the delivery work ids."""
+    def record_mapping(self, work: Work, records: list[MappedRecord], claim: tuple[str, float] | None = None) -> list[Work]:
+        """Documents and their deliveries (queued; leased to ``claim`` when given), or quarantine rows; one commit.
+        Returns the delivery work items."""
         at = now()
+        owner = _owner(claim, at)
         with self._tx() as c:
             ok = [r for r in records if r.problem is None]
             doc_ids: list[int] = []
@@ -480,11 +490,12 @@ class Store:
                 events.append(dict(at=at, correlation_id=r.correlation_id, receipt_id=None, transaction_id=r.transaction_id, delivery_id=None,
                                    stage="map", state="translated",
                                    message=f"{r.document_type} {r.business_key or ''} -> {len(r.routes)} route(s)".strip()))
-            delivery_work: list[int] = []
+            delivery_work: list[Work] = []
             if delivery_rows:
                 dids = list(c.execute(insert(t.deliveries).returning(t.deliveries.c.id, sort_by_parameter_order=True), delivery_rows).scalars())
-                delivery_work = list(c.execute(insert(t.work).returning(t.work.c.id, sort_by_parameter_order=True),
-                                               [dict(kind="delivery", ref_id=d, available_at=at, attempts=0) for d in dids]).scalars())
+                wids = list(c.execute(insert(t.work).returning(t.work.c.id, sort_by_parameter_order=True),
+                                      [dict(kind="delivery", ref_id=d, available_at=at, attempts=0, **owner) for d in dids]).scalars())
+                delivery_work = [Work(w, "delivery", d, 0) for w, d in zip(wids, dids, strict=True)]
             for r in records:
                 if r.problem is None:
                     continue
@@ -712,8 +723,12 @@ class Store:
                 partners.setdefault(pid or "(unknown)", {s: 0 for s in TRANSACTION_STATES})[state] = int(n)
             for pid, n in c.execute(select(t.receipts.c.partner_id, func.count()).group_by(t.receipts.c.partner_id)).all():
                 partners.setdefault(pid or "(unknown)", {s: 0 for s in TRANSACTION_STATES})["files"] = int(n)
+            for pid, n in c.execute(select(t.acks.c.partner_id, func.count()).where(t.acks.c.written_at.is_not(None))
+                                    .group_by(t.acks.c.partner_id)).all():
+                partners.setdefault(pid or "(unknown)", {s: 0 for s in TRANSACTION_STATES})["acks"] = int(n)
             for entry in partners.values():
                 entry.setdefault("files", 0)
+                entry.setdefault("acks", 0)
             doc["partners"] = dict(sorted(partners.items()))
         return doc
 
@@ -771,6 +786,12 @@ class Store:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _owner(claim: tuple[str, float] | None, at: datetime) -> dict:
+    if claim is None:
+        return {}
+    return {"claimed_by": claim[0], "claimed_until": at + timedelta(seconds=claim[1])}
 
 
 def _pid(owner: str) -> int:

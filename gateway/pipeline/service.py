@@ -1,0 +1,207 @@
+"""The running gateway: a home's settings, partners, store, channels and connectors, and the serve loop.
+
+``Gateway(home).serve(once=True)`` takes what waits in the drop folders, runs every stage
+until no work is ready and returns a summary; without ``once`` it runs until ``stop()``
+(SIGTERM/SIGINT in ``gateway serve``): the work in hand is finished, claimed work not yet
+started is released for other workers, channels and connectors are closed.
+
+Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
+changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from ..channels.base import Inbound
+from ..channels.drop_folder import drop_folders
+from ..config.partner import Partners
+from ..config.settings import Settings, load_settings
+from ..connectors import ConnectorContext, default_registry
+from ..home import Home
+from ..store import Receipt, Store
+from ..translate import ProfileDirectory, Translator
+from .stages import Stages
+from .worker import Worker
+
+log = logging.getLogger("gateway.serve")
+
+
+@dataclass(slots=True)
+class Summary:
+    files: int = 0  # handed over by channels in this run
+    work: int = 0  # work items done in this run
+
+
+def process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Gateway:
+    def __init__(self, home: Home, *, environ: Mapping[str, str] | None = None, store: Store | None = None, registry=None,
+                 settings: Settings | None = None) -> None:
+        self.home = home
+        self.environ = dict(os.environ if environ is None else environ)
+        self.settings = settings or load_settings(home, self.environ)
+        self.store = store or Store.open(self.settings.store_url(home, self.environ))
+        self.registry = registry or default_registry()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._connectors: dict[tuple, object] = {}
+        self._channels: list = []
+        self._stamp: tuple | None = None
+        self._load()
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        self.partners = Partners(self.home, environ=self.environ)
+        self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners))
+        self.stages = Stages(self.home, self.partners, self.translator)
+        self._close_connectors()
+        self._stamp = self._config_stamp()
+
+    def _config_stamp(self) -> tuple:
+        stamp = []
+        for root in [self.home.partners_dir, *self.home.mapping_roots()]:
+            if root.is_dir():
+                for p in sorted(root.rglob("*")):
+                    if p.suffix in (".yaml", ".yml", ".csv") and p.is_file():
+                        st = p.stat()
+                        stamp.append((str(p), st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
+
+    def refresh(self) -> bool:
+        """Re-read profiles and specs if any changed; True when they did."""
+        stamp = self._config_stamp()
+        if stamp == self._stamp:
+            return False
+        log.info("partner profiles or mapping specs changed: reloading")
+        self._load()
+        self._open_channels(reopen=True)
+        return True
+
+    def connector(self, partner_id: str | None, route: int, name: str):
+        """The connector of a partner's route (built once; ``ConfigError`` when its options are wrong)."""
+        key = (partner_id, route)
+        conn = self._connectors.get(key)
+        if conn is None:
+            if partner_id is None:
+                raise LookupError("no partner, so no routes")
+            profile = self.partners.load(partner_id)
+            if route >= len(profile.routes) or profile.routes[route].connector != name:
+                raise LookupError(f"partner {partner_id}'s profile no longer has route {route} ({name})")
+            r = profile.routes[route]
+            conn = self._connectors[key] = self.registry.create(r.connector, dict(r.options), ConnectorContext(self.home, self.environ))
+        return conn
+
+    def _close_connectors(self) -> None:
+        for conn in self._connectors.values():
+            try:
+                conn.close()
+            except Exception:  # closing must not stop the shutdown
+                log.exception("closing a connector failed")
+        self._connectors = {}
+
+    # -- channels ----------------------------------------------------------------------------------
+
+    def _open_channels(self, reopen: bool = False) -> None:
+        if reopen:
+            self._close_channels()
+        profiles, bad = self.partners.load_all()
+        for pid, problems in bad.items():
+            log.error("partner %s is not served, its profile does not load: %s", pid, problems[0])
+        self._channels = drop_folders(self.home, list(profiles.values()))
+        for ch in self._channels:
+            ch.watch(self._wake.set)
+
+    def _close_channels(self) -> None:
+        for ch in self._channels:
+            ch.close()
+        self._channels = []
+
+    def accept(self, inbound: Inbound) -> Receipt:
+        """Store a file a channel hands over (committed before the channel archives it)."""
+        receipt = self.store.receive(name=inbound.name, data=inbound.data, channel=inbound.channel, partner_id=inbound.partner_id,
+                                     meta=dict(inbound.meta))
+        if receipt.new:
+            extra = {"correlation_id": receipt.correlation_id, "partner": inbound.partner_id}
+            if receipt.state == "duplicate":
+                log.warning("%s is a duplicate of receipt %s: kept, not processed", inbound.name, receipt.duplicate_of, extra=extra)
+            else:
+                log.info("received %s (%d bytes)", inbound.name, len(inbound.data), extra=extra)
+        return receipt
+
+    def poll_channels(self) -> int:
+        got = 0
+        for ch in self._channels:
+            got += ch.poll(self.accept)
+        return got
+
+    # -- serving -----------------------------------------------------------------------------------
+
+    def worker_id(self, n: int = 0) -> str:
+        return f"{socket.gethostname()}:{os.getpid()}:{n}"
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def serve(self, *, once: bool = False, channels: bool = True, progress: Callable[[Summary], None] | None = None) -> Summary:
+        worker = Worker(self, self.worker_id())
+        summary = Summary()
+        self.store.release_dead(socket.gethostname(), process_alive)
+        if channels:
+            self._open_channels()
+        ws = self.settings.workers
+        last_scan = 0.0
+        last_progress = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                scanned = 0
+                if channels and (self._wake.is_set() or time.monotonic() - last_scan >= ws.rescan_seconds or once):
+                    self._wake.clear()
+                    if not once:
+                        self.refresh()
+                    scanned = self.poll_channels()
+                    summary.files += scanned
+                    last_scan = time.monotonic()
+                done = worker.step()
+                summary.work += done
+                if progress is not None and time.monotonic() - last_progress >= 1.0:
+                    progress(summary)
+                    last_progress = time.monotonic()
+                if done:
+                    continue
+                if once:
+                    if scanned == 0:
+                        break  # nothing new arrived and nothing is ready: done
+                    continue
+                self._wake.wait(ws.poll_seconds)
+        finally:
+            released = self.store.release(worker.id)
+            if released:
+                log.info("released %d claimed work item(s) for other workers", released)
+            self._close_channels()
+            self._close_connectors()
+        return summary
+
+    def close(self) -> None:
+        self._close_channels()
+        self._close_connectors()
+        self.store.close()
+

@@ -1,0 +1,330 @@
+"""The pipeline's stages as decisions: bytes and profiles in, records for the store out.
+
+Nothing here writes to the store or to folders; ``worker.py`` persists what a stage
+decided and performs the side effects (ack files, deliveries) from committed rows.
+
+- ``envelope``: identify the partner, validate the interchange(s) with the partner's
+  overlay, decide duplicates, build the acknowledgements and one record per transaction
+  set (received, or quarantined when validation rejected it). Flat files: the partner's
+  layout splits the file into documents.
+- ``map_transactions``: each received set (or flat-file document) to a canonical document,
+  schema-checked, with one delivery per route of the partner's profile.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config.partner import PartnerProfile, Partners
+from ..errors import ConfigError, GatewayError
+from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, acknowledge_report
+from ..formats.x12.delimiters import scan_isa
+from ..formats.x12.lexer import WHITESPACE
+from ..home import Home
+from ..store import (
+    AckRecord,
+    EnvelopeRecord,
+    GroupRecord,
+    InterchangeRecord,
+    MappedRecord,
+    PendingTransaction,
+    Problem,
+    RouteRecord,
+    TransactionRecord,
+    new_correlation_id,
+)
+from ..translate import KEY_FIELDS, ProfileView, Translated, Translator, describe, looks_like_x12
+
+
+class Stop(Exception):
+    """The receipt cannot go on: quarantine it with ``problem``."""
+
+    def __init__(self, problem: Problem, partner_id: str | None = None) -> None:
+        super().__init__(problem.reason)
+        self.problem = problem
+        self.partner_id = partner_id
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What the envelope stage learnt, kept in memory so the same worker can map without parsing again."""
+
+    partner: PartnerProfile | None
+    view: ProfileView | None
+    validator: Validator | None = None
+    sets: dict[int, TransactionResult] = field(default_factory=dict)  # ordinal -> set (X12)
+    flat: dict[int, Translated] = field(default_factory=dict)  # ordinal -> document (flat files)
+
+
+@dataclass(slots=True)
+class Counters:
+    """Reserves acknowledgement control numbers (the store's counters)."""
+
+    reserve: object  # callable(name, count) -> first number
+
+    def numbers(self, partner_id: str, interchanges: int, groups: int) -> AckNumbers:
+        take = self.reserve
+        return AckNumbers(interchange=_wrap(take(f"ack:{partner_id}:isa", max(1, interchanges)), 999_999_999),
+                          group=_wrap(take(f"ack:{partner_id}:gs", max(1, groups)), 999_999_999),
+                          transaction=_wrap(take(f"ack:{partner_id}:st", max(1, groups)), 9999))
+
+
+def _wrap(n: int, top: int) -> int:
+    return (n - 1) % top + 1
+
+
+class Stages:
+    def __init__(self, home: Home, partners: Partners, translator: Translator) -> None:
+        self.home = home
+        self.partners = partners
+        self.translator = translator
+
+    # -- partner -----------------------------------------------------------------------------------
+
+    def identify(self, data: bytes, channel_partner: str | None, name: str) -> tuple[PartnerProfile | None, bool]:
+        """The partner a file comes from, and whether it is X12. Raises ``Stop`` when it cannot be told."""
+        is_x12 = looks_like_x12(data)
+        channel_profile = self._profile(channel_partner) if channel_partner else None
+        if not is_x12:
+            if channel_profile is None:
+                raise Stop(Problem("identify", "partner.unknown", f"{name}: not an X12 interchange (byte 0: no ISA) and it did not arrive "
+                                   "through a partner's channel, so no flat-file layout applies"))
+            return channel_profile, False
+        text = data.lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode())[:400].decode("latin-1")
+        scan = scan_isa(text)
+        if scan.delimiters is None or len(scan.elements) < 8:
+            if channel_profile is not None:
+                return channel_profile, True  # the validator says what is wrong with the ISA
+            raise Stop(Problem("identify", "partner.unknown", f"{name}: the ISA segment is unreadable (byte 0), so the sender is unknown"))
+        qualifier, ident = scan.elements[4].strip(), scan.elements[5].strip()
+        try:
+            by_envelope = self.partners.find(isa_qualifier=qualifier, isa_id=ident)
+        except ConfigError as exc:
+            raise Stop(Problem("identify", "partner.ambiguous", f"{name}: {exc.problems[0]}"), channel_partner) from None
+        if channel_profile is not None:
+            mine = channel_profile.identity
+            if by_envelope is not None and by_envelope.id != channel_profile.id:
+                raise Stop(Problem("identify", "partner.mismatch", f"{name}: arrived through partner {channel_profile.id}'s channel but ISA "
+                                   f"sender {qualifier}/{ident} is partner {by_envelope.id}"), channel_profile.id)
+            if by_envelope is None and mine.isa_id is not None and (mine.isa_qualifier, mine.isa_id) != (qualifier, ident):
+                raise Stop(Problem("identify", "partner.mismatch", f"{name}: arrived through partner {channel_profile.id}'s channel but ISA "
+                                   f"sender {qualifier}/{ident} is not theirs ({mine.isa_qualifier}/{mine.isa_id})"), channel_profile.id)
+            return channel_profile, True
+        if by_envelope is None:
+            raise Stop(Problem("identify", "partner.unknown", f"{name}: ISA sender {qualifier}/{ident} (ISA05/ISA06, byte 0) is not a known "
+                               "partner; add a profile (gateway partner add) and reprocess"))
+        return by_envelope, True
+
+    def _profile(self, partner_id: str) -> PartnerProfile:
+        try:
+            return self.partners.load(partner_id)
+        except ConfigError as exc:
+            raise Stop(Problem("identify", "partner.profile_invalid", f"partner {partner_id}'s profile does not load: {exc.problems[0]}",
+                               [{"code": "config.invalid", "message": p} for p in exc.problems]), partner_id) from None
+
+    def view(self, profile: PartnerProfile | None) -> ProfileView | None:
+        return self.translator.partners.get(profile.id) if profile is not None and self.translator.partners is not None else None
+
+    def outbound_dir(self, profile: PartnerProfile) -> Path:
+        df = profile.channels.drop_folder
+        return self.home.resolve(df.outbound) if df is not None and df.outbound else self.home.outbound_dir(profile.id)
+
+    # -- envelope ----------------------------------------------------------------------------------
+
+    def envelope(self, data: bytes, name: str, channel_partner: str | None, correlation_id: str, *, force: bool,
+                 seen, counters: Counters) -> tuple[EnvelopeRecord, Parsed]:
+        """``seen(keys) -> {key: receipt id}`` reports interchanges recorded before; ``force`` (an explicit
+        reprocess) lets them through again."""
+        profile, is_x12 = self.identify(data, channel_partner, name)
+        pid = profile.id if profile else None
+        view = self.view(profile)
+        if not is_x12:
+            return self._flat(data, name, profile, view)
+        validator, report = self.translator.validate_x12(data, name, view)
+        if not report.interchanges:
+            issues = [_finding(f) for f in report.findings]
+            raise Stop(Problem("validate", "x12.no_interchange", f"{name}: no interchange found"
+                               + (f" ({report.findings[0].message})" if report.findings else ""), issues), pid)
+        rec = EnvelopeRecord(pid)
+        keys = {ix.index: f"{ix.sender_qualifier}:{ix.sender_id.strip()}|{ix.receiver_qualifier}:{ix.receiver_id.strip()}|{ix.control_number}"
+                for ix in report.interchanges}
+        if not force:
+            earlier = seen(list(keys.values()))
+            if earlier:
+                dup = ", ".join(f"ISA13 {k.rsplit('|', 1)[1]} (receipt {r})" for k, r in earlier.items())
+                raise Stop(Problem("validate", "duplicate.interchange", f"{name}: interchange already received: {dup}; "
+                                   "reprocess it to process it again"), pid)
+        parsed = Parsed(profile, view, validator)
+        ordinal = 0
+        for ix in report.interchanges:
+            broken = any(f.severity == "error" for f in ix.findings)
+            irec = InterchangeRecord(f"{ix.sender_qualifier}:{ix.sender_id.strip()}", f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
+                                     ix.control_number, "rejected" if broken else "accepted", None if force else keys[ix.index])
+            for f in ix.findings:
+                rec.notes.append(f"interchange {ix.control_number}: {f.code}: {f.message}")
+            for g in ix.groups:
+                grec = GroupRecord(g.functional_id, g.control_number, g.version, g.ack_code)
+                for f in g.findings:
+                    rec.notes.append(f"group {g.control_number}: {f.code}: {f.message}")
+                for t in g.transactions:
+                    ordinal += 1
+                    parsed.sets[ordinal] = t
+                    problem = None
+                    if t.status == "rejected" or broken or g.ack_code == "R":
+                        problem = _rejected(t, name, broken, g.ack_code == "R")
+                    grec.transactions.append(TransactionRecord(ordinal, t.set_id, t.control_number, g.version, new_correlation_id(), problem))
+                irec.groups.append(grec)
+            if any(t.problem is None for g in irec.groups for t in g.transactions) and any(t.problem for g in irec.groups for t in g.transactions):
+                irec.state = "partial"
+            rec.interchanges.append(irec)
+        if profile is not None:
+            ack = self._acks(report, profile, counters, correlation_id)
+            if ack is not None:
+                rec.acks.append(ack)
+        return rec, parsed
+
+    def _acks(self, report: Report, profile: PartnerProfile, counters: Counters, correlation_id: str) -> AckRecord | None:
+        policy = profile.acks
+        groups = sum(len(ix.groups) for ix in report.interchanges)
+        wanted = any(policy.ack_to_send(g.version or ix.version) for ix in report.interchanges for g in ix.groups)
+        if not wanted and policy.ta1 == "never":
+            return None
+        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups))
+        if not text:
+            return None
+        kinds = _ack_kinds(text)
+        control = _isa13(text)
+        path = self.outbound_dir(profile) / f"ack-{'-'.join(kinds.split('+'))}-{control}-{correlation_id[:8]}.x12"
+        return AckRecord(kinds, control, str(path), text)
+
+    def _flat(self, data: bytes, name: str, profile: PartnerProfile, view) -> tuple[EnvelopeRecord, Parsed]:
+        try:
+            result = self.translator.translate_flat(data, name, profile.id)
+        except GatewayError as exc:
+            raise Stop(Problem("validate", exc.code, str(exc)), profile.id) from None
+        rec = EnvelopeRecord(profile.id, notes=list(result.notes))
+        parsed = Parsed(profile, view)
+        for ordinal, doc in enumerate(result.documents, 1):
+            parsed.flat[ordinal] = doc
+            rec.documents.append(TransactionRecord(ordinal, "file", None, None, new_correlation_id()))
+        if not result.documents:
+            raise Stop(Problem("validate", "flatfile.empty", f"{name}: the file holds no document"), profile.id)
+        return rec, parsed
+
+    # -- map ---------------------------------------------------------------------------------------
+
+    def parse_again(self, data: bytes, name: str, partner_id: str | None) -> Parsed:
+        """After a restart (or for a reprocess): the sets of a stored file, as the envelope stage saw them."""
+        profile = self._profile(partner_id) if partner_id else None
+        view = self.view(profile)
+        if not looks_like_x12(data):
+            if profile is None:
+                raise Stop(Problem("map", "partner.unknown", f"{name}: a flat file without a partner"))
+            _, parsed = self._flat(data, name, profile, view)
+            return parsed
+        validator, report = self.translator.validate_x12(data, name, view)
+        parsed = Parsed(profile, view, validator)
+        ordinal = 0
+        for t in report.transactions():
+            ordinal += 1
+            parsed.sets[ordinal] = t
+        return parsed
+
+    def map_transactions(self, pending: list[PendingTransaction], parsed: Parsed, name: str) -> list[MappedRecord]:
+        out = []
+        profile = parsed.partner
+        for p in pending:
+            rec = MappedRecord(p.id, p.correlation_id)
+            if p.set_id == "file":
+                translated = parsed.flat.get(p.ordinal)
+            else:
+                t = parsed.sets.get(p.ordinal)
+                translated = self.translator.map_set(parsed.validator, t, parsed.view, name) if t is not None else None
+            if translated is None:
+                rec.problem = Problem("map", "pipeline.lost_set", f"{name}: transaction {p.ordinal} ({p.set_id} {p.control_number}) is no longer "
+                                      "in the stored file as parsed now")
+                out.append(rec)
+                continue
+            doc = translated.document
+            if doc is not None:
+                doc.setdefault("correlation", {})["correlation_id"] = p.correlation_id
+                rec.document_type = doc.get("document_type")
+                rec.keys = _keys(doc)
+                rec.business_key = doc.get(KEY_FIELDS.get(rec.document_type or "", ""), None)
+            if not translated.ok:
+                errors = [i for i in translated.issues if i.severity == "error"]
+                first = errors[0] if errors else None
+                code = first.code if first else "mapping.failed"
+                stage = "validate" if code.startswith("x12.") else ("schema" if code.startswith("schema.") else "map")
+                reason = f"{describe(translated)}: {first.message if first else 'no document'}"
+                if first is not None and (first.field or first.source):
+                    reason += f" ({', '.join(x for x in (first.field, first.source) if x)})"
+                rec.problem = Problem(stage, code, reason, [i.to_dict() for i in translated.issues])
+                out.append(rec)
+                continue
+            routes = profile.route_for(rec.document_type) if profile is not None else []
+            if not routes:
+                who = f"partner {profile.id}" if profile is not None else "an unknown partner"
+                rec.problem = Problem("route", "route.missing", f"{describe(translated)}: {who} has no route for {rec.document_type} "
+                                      "(routes in the partner profile)")
+                out.append(rec)
+                continue
+            rec.spec = translated.spec
+            rec.body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            for route in routes:
+                index = profile.routes.index(route)
+                rec.routes.append(RouteRecord(index, route.connector, f"{p.correlation_id}-r{index}"))
+            out.append(rec)
+        return out
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _finding(f) -> dict:
+    return {"code": f.code, "severity": f.severity, "message": f.message, "segment": f.segment, "element": f.element,
+            "segment_number": f.position.segment_number, "offset": f.position.offset}
+
+
+def _rejected(t: TransactionResult, name: str, broken: bool, group_rejected: bool) -> Problem:
+    errors = [f for f in t.findings if f.severity == "error" and f.code != "transaction.segment_errors"]
+    if errors:
+        f = errors[0]
+        where = f"segment {f.position.segment_number}" if f.position.segment_number else "?"
+        ref = f.element or f.segment or ""
+        reason = f"{name}: {t.set_id} {t.control_number} rejected: {ref + ' ' if ref else ''}at {where}: {f.message}"
+    elif broken:
+        reason = f"{name}: {t.set_id} {t.control_number}: its interchange envelope is broken"
+    else:
+        reason = f"{name}: {t.set_id} {t.control_number}: its functional group was rejected" if group_rejected else f"{name}: rejected"
+    return Problem("validate", "x12.rejected", reason, [_finding(f) for f in t.findings])
+
+
+def _keys(doc: dict) -> dict[str, str | None]:
+    po = doc.get("po_number")
+    if po is None:
+        for order in doc.get("orders") or []:
+            if isinstance(order, dict) and order.get("po_number"):
+                po = order["po_number"]
+                break
+    return {"po_number": po, "asn_id": doc.get("shipment_id"), "invoice_number": doc.get("invoice_number")}
+
+
+def _ack_kinds(text: str) -> str:
+    """``TA1+997``: what an outbound acknowledgement interchange holds."""
+    if len(text) < 106:
+        return "ack"
+    sep, term = text[3], text[105]
+    kinds: list[str] = []
+    for seg in (s.strip() for s in text.split(term)):
+        parts = seg.split(sep)
+        kind = "TA1" if parts[0] == "TA1" else (parts[1] if parts[0] == "ST" and len(parts) > 1 else None)
+        if kind and kind not in kinds:
+            kinds.append(kind)
+    return "+".join(kinds) or "ack"
+
+
+def _isa13(text: str) -> str:
+    return text[90:99] if len(text) >= 99 else "000000000"

@@ -1,0 +1,194 @@
+"""A worker: claims work from the store, runs the stage it calls for, commits the outcome.
+
+Work kinds and what they do:
+
+- ``receipt`` / ``reprocess``: the envelope stage for a stored file (``reprocess``: asked for
+  by an operator, duplicates let through), then at once the mapping and the deliveries of
+  what it found: the store leases the follow-up work to this worker in the same commit.
+- ``map`` / ``transaction``: map a file's received sets (after a restart), or one set again
+  (a reprocessed quarantine item).
+- ``ack``: write an acknowledgement file to the partner's outbound folder.
+- ``delivery``: hand a canonical document to the route's connector.
+
+Side effects happen only after the rows that call for them are committed, and each is
+idempotent (ack files and folder deliveries have fixed names, HTTP deliveries carry an
+idempotency key), so running a stage again after a crash changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import traceback
+from collections.abc import Callable
+
+from ..channels.drop_folder import write_outbound
+from ..connectors import ConnectorContext, DeliveryItem
+from ..errors import ConfigError, DeliveryError, GatewayError
+from ..store import DeliveryOutcome, PendingDelivery, Problem, Store, Work
+from .stages import Counters, Parsed, Stages, Stop
+
+log = logging.getLogger("gateway.pipeline")
+
+FILE_KINDS = ("receipt", "reprocess", "map", "transaction")
+BATCH_KINDS = ("ack", "delivery")
+
+
+class Worker:
+    def __init__(self, runtime, worker_id: str) -> None:
+        self.rt = runtime
+        self.id = worker_id
+        self.processed = 0  # work items done, for progress reports
+
+    @property
+    def store(self) -> Store:
+        return self.rt.store
+
+    @property
+    def stages(self) -> Stages:
+        return self.rt.stages
+
+    def _claim(self) -> tuple[str, float]:
+        return self.id, float(self.rt.settings.workers.lease_seconds)
+
+    def step(self) -> int:
+        """Claim and do one round of work: a batch of acks and deliveries, then one file. Returns items done."""
+        done = 0
+        lease = float(self.rt.settings.workers.lease_seconds)
+        batch = self.store.claim(self.id, kinds=BATCH_KINDS, limit=self.rt.settings.workers.batch, lease_seconds=lease)
+        if batch:
+            self._guard(lambda: self.write_acks([w for w in batch if w.kind == "ack"]), [w for w in batch if w.kind == "ack"])
+            self._guard(lambda: self.deliver([w for w in batch if w.kind == "delivery"]), [w for w in batch if w.kind == "delivery"])
+            done += len(batch)
+        for w in self.store.claim(self.id, kinds=FILE_KINDS, limit=1, lease_seconds=lease):
+            if w.kind in ("receipt", "reprocess"):
+                self._guard(lambda w=w: self.envelope(w), [w])
+            else:
+                self._guard(lambda w=w: self.map(w), [w])
+            done += 1
+        self.processed += done
+        return done
+
+    # -- stages ------------------------------------------------------------------------------------
+
+    def envelope(self, w: Work) -> None:
+        r = self.store.receipt(w.ref_id)
+        data = self.store.payload(r.sha256)
+        try:
+            rec, parsed = self.stages.envelope(data, r.name, r.partner_id, r.correlation_id, force=w.kind == "reprocess",
+                                               seen=self.store.seen_interchanges, counters=Counters(self.store.next_counter))
+        except Stop as stop:
+            self.store.quarantine_receipt(w, r.id, stop.problem, stop.partner_id)
+            log.warning("%s quarantined: %s: %s", r.name, stop.problem.code, stop.problem.reason,
+                        extra={"correlation_id": r.correlation_id, "partner": stop.partner_id})
+            return
+        acks, follow = self.store.record_envelope(w, r.id, rec, claim=self._claim())
+        sets = sum(len(g.transactions) for ix in rec.interchanges for g in ix.groups) + len(rec.documents)
+        log.info("%s: %d document(s) from partner %s", r.name, sets, rec.partner_id or "?",
+                 extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
+        self.write_acks(acks)
+        if follow is not None:
+            self.map(follow, parsed, r.name)
+
+    def map(self, w: Work, parsed: Parsed | None = None, name: str | None = None) -> None:
+        pending = self.store.transactions_to_map(w)
+        if not pending:
+            self.store.drop_work([w.id])
+            return
+        if parsed is None or name is None:
+            r = self.store.receipt(pending[0].receipt_id)
+            name = r.name
+            try:
+                parsed = self.stages.parse_again(self.store.payload(r.sha256), r.name, pending[0].partner_id or r.partner_id)
+            except Stop as stop:
+                from ..store import MappedRecord
+
+                self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending])
+                return
+        records = self.stages.map_transactions(pending, parsed, name)
+        for rec in records:
+            if rec.problem is not None:
+                log.warning("%s quarantined: %s: %s", name, rec.problem.code, rec.problem.reason, extra={"correlation_id": rec.correlation_id})
+        deliveries = self.store.record_mapping(w, records, claim=self._claim())
+        self.deliver(deliveries)
+
+    def write_acks(self, work: list[Work]) -> None:
+        if not work:
+            return
+        for ack in self.store.pending_acks([w.id for w in work]):
+            path = write_outbound_path(ack.path, ack.body)
+            self.store.ack_written(ack)
+            log.info("acknowledgement written: %s", path)
+
+    def deliver(self, work: list[Work]) -> None:
+        if not work:
+            return
+        pending = self.store.pending_deliveries(work)
+        gone = {w.id for w in work} - {p.work_id for p in pending}
+        if gone:
+            self.store.drop_work(sorted(gone))  # discarded or delivered meanwhile
+        outcomes = [self._deliver_one(p) for p in pending]
+        self.store.record_deliveries(outcomes)
+
+    def _deliver_one(self, p: PendingDelivery) -> DeliveryOutcome:
+        retry = self.rt.settings.retry
+        extra = {"correlation_id": p.correlation_id, "partner": p.partner_id}
+        try:
+            connector = self.rt.connector(p.partner_id, p.route, p.connector)
+        except (ConfigError, LookupError) as exc:
+            reason = exc.problems[0] if isinstance(exc, ConfigError) else str(exc)
+            log.warning("delivery %s quarantined: route %d: %s", p.idempotency_key, p.route, reason, extra=extra)
+            return DeliveryOutcome(p.work_id, p.id, "quarantined", error=reason, code="route.invalid")
+        item = DeliveryItem(key=p.idempotency_key, document=json.loads(p.body), document_type=p.document_type, partner_id=p.partner_id,
+                            correlation_id=p.correlation_id, business_key=p.business_key)
+        try:
+            target = connector.deliver(item)
+            return DeliveryOutcome(p.work_id, p.id, "delivered", target=target)
+        except DeliveryError as exc:
+            error, retryable = str(exc), exc.retryable
+        except Exception as exc:  # a connector bug: keep the document, try again later, say so loudly
+            error, retryable = f"{exc.__class__.__name__}: {exc}", True
+            log.error("connector %s failed unexpectedly on %s:\n%s", p.connector, p.idempotency_key, traceback.format_exc(), extra=extra)
+        attempts = p.attempts + 1
+        if retryable and attempts < retry.max_attempts:
+            delay = retry.delay(attempts) * random.uniform(0.8, 1.0)
+            log.info("delivery %s failed (attempt %d), retry in %.1fs: %s", p.idempotency_key, attempts, delay, error, extra=extra)
+            return DeliveryOutcome(p.work_id, p.id, "retry", error=error, delay=delay)
+        code = "delivery.exhausted" if retryable else "delivery.rejected"
+        why = f"{error} (after {attempts} attempts)" if retryable else error
+        log.warning("delivery %s quarantined: %s", p.idempotency_key, why, extra=extra)
+        return DeliveryOutcome(p.work_id, p.id, "quarantined", error=why, code=code)
+
+    # -- failures ----------------------------------------------------------------------------------
+
+    def _guard(self, fn: Callable[[], None], work: list[Work]) -> None:
+        """Run a stage; an unexpected failure (a bug, the database going away) puts its work back with backoff
+        instead of losing it; a file that keeps failing is quarantined so it stops blocking nothing else."""
+        if not work:
+            return
+        try:
+            fn()
+        except Exception as exc:
+            retry = self.rt.settings.retry
+            detail = f"{exc.__class__.__name__}: {exc}"
+            log.error("work %s failed: %s\n%s", [f"{w.kind}:{w.ref_id}" for w in work], detail, traceback.format_exc())
+            for w in work:
+                try:
+                    if w.kind in ("receipt", "reprocess") and w.attempts + 1 >= retry.max_attempts:
+                        self.store.quarantine_receipt(w, w.ref_id, Problem("pipeline", "pipeline.error", f"failed {w.attempts + 1} times: {detail}"))
+                    else:
+                        self.store.retry(w, detail, retry.delay(w.attempts + 1))
+                except GatewayError:
+                    pass  # the store is down: the lease runs out and the work comes back
+
+
+def write_outbound_path(path: str, body: str) -> str:
+    from pathlib import Path
+
+    p = Path(path)
+    write_outbound(p.parent, p.name, body.encode("latin-1", errors="replace"))
+    return str(p)
+
+
+__all__ = ["ConnectorContext", "Worker"]

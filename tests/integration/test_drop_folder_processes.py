@@ -1,0 +1,180 @@
+"""Drop folders against real writers in other processes: inotify wake-ups, partial files, competing pollers, kill -9."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.channels.base import Inbound
+from gateway.channels.drop_folder import CLAIMS, DropFolder
+
+CHUNK = b"ST*850*0001~" * 500  # 6 000 bytes
+
+
+def run_python(code: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args])
+
+
+def visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+SLOW_WRITER = """
+    import os, sys, time
+    folder, name, chunks, pause, temp = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+    chunk = b"ST*850*0001~" * 500
+    path = os.path.join(folder, name + temp)
+    with open(path, "wb") as f:
+        for _ in range(chunks):
+            f.write(chunk)
+            f.flush()
+            time.sleep(pause)
+    if temp:
+        os.rename(path, os.path.join(folder, name))
+"""
+
+
+class Poller:
+    """What ``gateway serve`` does: poll when woken, and keep a record of what was handed over."""
+
+    def __init__(self, folder: DropFolder) -> None:
+        self.folder = folder
+        self.got: list[Inbound] = []
+        self.woken = threading.Event()
+
+    def accept(self, inbound: Inbound) -> None:
+        self.got.append(inbound)
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    def poll(self) -> int:
+        return self.folder.poll(self.accept)
+
+
+def test_watch_wakes_on_a_rename_by_another_process(tmp_path):
+    inbound = tmp_path / "in"
+    poller = Poller(DropFolder("acme", inbound, tmp_path / "archive"))
+    poller.folder.watch(poller.wake)
+    try:
+        writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "3", "0.05", ".tmp")
+        assert writer.wait(10) == 0
+        renamed_at = time.monotonic()
+        assert poller.woken.wait(2), "no wake-up after the rename"
+        assert time.monotonic() - renamed_at < 1
+        assert poller.poll() == 1
+        assert poller.got[0].data == CHUNK * 3
+    finally:
+        poller.folder.close()
+
+
+def test_watch_ignores_temporary_names_and_close_is_idempotent(tmp_path):
+    inbound = tmp_path / "in"
+    poller = Poller(DropFolder("acme", inbound, tmp_path / "archive"))
+    poller.folder.watch(poller.wake)
+    try:
+        (inbound / "po.edi.part").write_bytes(b"partial")
+        (inbound / ".hidden").write_bytes(b"x")
+        assert not poller.woken.wait(0.3)
+        (inbound / "sub").mkdir()
+        assert not poller.woken.wait(0.2)
+    finally:
+        poller.folder.close()
+        poller.folder.close()
+
+
+@pytest.mark.parametrize("temp", [".part", ".tmp", ".filepart"])
+def test_a_slow_writer_under_a_temporary_name_is_never_seen_half_way(tmp_path, temp):
+    inbound = tmp_path / "in"
+    poller = Poller(DropFolder("acme", inbound, tmp_path / "archive"))
+    poller.folder.watch(poller.wake)
+    try:
+        writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "8", "0.04", temp)
+        deadline = time.monotonic() + 10
+        while writer.poll() is None or not poller.got:  # poll as hard as we can while it writes
+            poller.poll()
+            assert time.monotonic() < deadline
+            if writer.returncode not in (None, 0):
+                pytest.fail(f"writer failed: {writer.returncode}")
+            time.sleep(0.005)
+        assert [i.data for i in poller.got] == [CHUNK * 8]
+    finally:
+        writer.wait(10)
+        poller.folder.close()
+
+
+def test_stable_mode_waits_for_an_in_place_writer_to_stop(tmp_path):
+    inbound = tmp_path / "in"
+    inbound.mkdir()
+    poller = Poller(DropFolder("acme", inbound, tmp_path / "archive", complete_when="stable", stable_seconds=1))
+    writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "4", "0.3", "")  # final name, 0.3 s pauses
+    deadline = time.monotonic() + 10
+    while not poller.got and time.monotonic() < deadline:
+        poller.poll()
+        time.sleep(0.05)
+    assert writer.wait(10) == 0
+    assert [i.data for i in poller.got] == [CHUNK * 4]
+
+
+COMPETING_POLLER = """
+    import os, sys, time
+    from gateway.channels.drop_folder import DropFolder
+    inbound, archive, out, go = sys.argv[1:5]
+    folder = DropFolder("acme", inbound, archive)
+    with open(out, "a") as record:
+        def accept(inbound):
+            record.write(inbound.name + "\\n")
+            record.flush()
+            time.sleep(0.002)  # let the other poller in
+        while not os.path.exists(go):
+            time.sleep(0.001)
+        idle = 0
+        while idle < 5:
+            idle = 0 if folder.poll(accept) else idle + 1
+            time.sleep(0.001)
+"""
+
+
+def test_two_processes_take_each_file_exactly_once(tmp_path):
+    inbound, archive, go = tmp_path / "in", tmp_path / "archive", tmp_path / "go"
+    inbound.mkdir()
+    names = [f"po-{n:03d}.edi" for n in range(60)]
+    for name in names:
+        (inbound / name).write_bytes(name.encode())
+    records = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    pollers = [run_python(COMPETING_POLLER, str(inbound), str(archive), str(r), str(go)) for r in records]
+    time.sleep(0.3)  # both imported and waiting
+    go.touch()
+    assert [p.wait(20) for p in pollers] == [0, 0]
+    taken = [r.read_text().split() for r in records]
+    assert sorted(taken[0] + taken[1]) == names  # every file once, none twice
+    assert visible(inbound) == []
+    assert sorted(p.name for p in archive.rglob("*.edi")) == names
+
+
+KILLED_MID_ACCEPT = """
+    import os, signal, sys
+    from gateway.channels.drop_folder import DropFolder
+    def accept(inbound):
+        os.kill(os.getpid(), signal.SIGKILL)  # stored or not: killed between claim and archive
+    DropFolder("acme", sys.argv[1], sys.argv[2]).poll(accept)
+"""
+
+
+def test_kill_9_between_claim_and_archive_loses_nothing(tmp_path):
+    inbound, archive = tmp_path / "in", tmp_path / "archive"
+    inbound.mkdir()
+    (inbound / "po.edi").write_bytes(b"precious")
+    victim = run_python(KILLED_MID_ACCEPT, str(inbound), str(archive))
+    assert victim.wait(10) == -9
+    assert visible(inbound) == [] and len(list((inbound / CLAIMS).glob("*/po.edi"))) == 1
+    poller = Poller(DropFolder("acme", inbound, archive))
+    assert poller.poll() == 1
+    assert poller.got[0].data == b"precious"
+    assert list((inbound / CLAIMS).glob(f"{victim.pid}-*")) == []  # the dead process's claims folder is gone
