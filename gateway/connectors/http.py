@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -267,8 +267,8 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _describe_os_error(exc: BaseException, timeout: float) -> str:
@@ -303,7 +303,7 @@ def _inner_secrets(secret_headers: Mapping[str, str]) -> set[str]:
             out.add(credential)
         elif scheme == "Basic" and credential:
             out.add(credential)
-            user, _, password = base64.b64decode(credential).decode("utf-8").partition(":")
+            _, _, password = base64.b64decode(credential).decode("utf-8").partition(":")
             if password:
                 out.add(password)
     return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
-from ..config.typed import Model
+from ..config.typed import Model, build
 from ..errors import ConfigError
 from ..home import Home
 from .base import Connector
@@ -87,7 +87,7 @@ class Registry:
         problems = kind.options.problems(data)
         if problems:
             raise ConfigError([f"{where}: {_tidy(p)}" for p in problems])
-        typed = kind.options.from_data(data, where)
+        typed = build(kind.options, data)  # already validated: only defaults to fill in
         try:
             return kind.factory(typed, context)
         except ConfigError as exc:
@@ -113,6 +113,6 @@ def default_registry(*, plugins: bool = True) -> Registry:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             kind = ep.load()
             if not isinstance(kind, ConnectorType):
-                raise ValueError(f"entry point {ep.name!r} ({ep.value}) is not a ConnectorType")
+                raise TypeError(f"entry point {ep.name!r} ({ep.value}) is not a ConnectorType")
             registry.add(kind)
     return registry

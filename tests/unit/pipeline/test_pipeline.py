@@ -1,0 +1,227 @@
+"""The pipeline in one process over a real home (drop folders, SQLite store), with the memory connector as the ERP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from gateway.channels.drop_folder import write_outbound
+from gateway.config.yamlio import dump_yaml, parse_yaml
+from gateway.connectors import default_registry
+from gateway.connectors.memory import MemoryTarget, memory_connector_type
+from gateway.home import REPO_ROOT
+from gateway.pipeline import Gateway
+from gateway.workdir import demo_home
+
+ACME_850 = REPO_ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
+WIDGET_856 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
+CORNER_CSV = REPO_ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
+
+
+@pytest.fixture
+def erp() -> MemoryTarget:
+    return MemoryTarget()
+
+
+@pytest.fixture
+def home(tmp_path):
+    h = demo_home(tmp_path / "home", REPO_ROOT)
+    (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 3}\nworkers: {poll_seconds: 0.05}\n")
+    return h
+
+
+def set_routes(home, partner: str, routes: list[dict]) -> None:
+    path = home.partners_dir / f"{partner}.yaml"
+    data = parse_yaml(path.read_text(), path.name).data
+    data["routes"] = routes
+    path.write_text(dump_yaml(data))
+
+
+def erp_route(document="purchase_order", **options) -> dict:
+    return {"document": document, "connector": "erp", "options": options}
+
+
+def run(home, erp: MemoryTarget) -> Gateway:
+    registry = default_registry(plugins=False)
+    registry.add(memory_connector_type("erp", erp))
+    gw = Gateway(home, environ={}, registry=registry)
+    gw.serve(once=True)
+    return gw
+
+
+def drop(home, partner: str, name: str, data: bytes) -> None:
+    write_outbound(home.inbound_dir(partner), name, data)
+
+
+def renumbered(data: bytes, isa13: str, po_prefix: bytes | None = None) -> bytes:
+    text = data.decode("latin-1")
+    old = text[90:99]
+    text = text[:90] + isa13 + text[99:]
+    text = text.replace(f"IEA*1*{old}", f"IEA*1*{isa13}")
+    out = text.encode("latin-1")
+    return out.replace(b"45000200", po_prefix) if po_prefix else out
+
+
+def test_an_order_goes_from_drop_folder_to_the_erp_with_a_997(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    status = gw.store.status()
+    assert status["transactions"]["delivered"] == 2 and status["transactions"]["quarantined"] == 0
+    assert sorted(d["po_number"] for d in erp.documents.values()) == ["4500020001", "4500020002"]
+    assert all(d["correlation"]["partner"] == "acme-retail" and d["correlation"]["correlation_id"] for d in erp.documents.values())
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-997-*.x12")
+    text = ack.read_text()
+    assert "ST*997*" in text and "AK9*A*2*2*2" in text
+    assert list(home.inbound_dir("acme-retail").glob("*.x12")) == []
+    assert len(list((home.root / "archive" / "acme-retail").rglob("po.x12"))) == 1
+    assert set(erp.calls.values()) == {1}
+
+
+def test_a_set_the_partner_profile_forbids_is_rejected_in_the_997_and_quarantined(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "bad.x12", ACME_850.read_bytes().replace(b"BEG*00*SA*", b"BEG*00*KN*"))
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "x12.rejected" and "bad.x12" in q["reason"] and "BEG02" in q["reason"] and "segment 4" in q["reason"]
+    assert [d["po_number"] for d in erp.documents.values()] == ["4500020002"]
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    assert "AK5*R" in ack.read_text()
+
+
+def test_a_resent_interchange_is_reported_as_duplicate_and_processed_again_only_on_request(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    run(home, erp)
+    drop(home, "acme-retail", "po-resent.x12", ACME_850.read_bytes() + b"\n")  # other bytes, same interchange
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "duplicate.interchange" and "000007101" in q["reason"]
+    assert len(erp.documents) == 2
+    gw.store.reprocess(q["id"])
+    gw = run(home, erp)
+    assert len(erp.documents) == 4  # reprocessed on purpose: new documents with their own correlation ids
+    assert gw.store.status()["receipts"]["quarantined"] == 0
+
+
+def test_the_same_file_twice_is_a_duplicate_file(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    run(home, erp)
+    drop(home, "acme-retail", "po-copy.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    assert [q["code"] for q in gw.store.quarantine_items()] == ["duplicate.file"]
+    assert gw.store.status()["receipts"]["duplicate"] == 1 and len(erp.documents) == 2
+
+
+def test_a_file_from_another_partners_isa_id_in_acmes_folder_is_a_mismatch(home, erp):
+    drop(home, "acme-retail", "asn.x12", WIDGET_856.read_bytes())
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "partner.mismatch" and "widget-supply" in q["reason"] and "asn.x12" in q["reason"]
+
+
+def test_bytes_that_are_not_x12_from_an_x12_partner_are_quarantined_with_the_reason(home, erp):
+    drop(home, "acme-retail", "notes.txt", b"hello, this is not an interchange\n")
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["kind"] == "receipt" and "notes.txt" in q["reason"] and "flat files" in q["reason"]
+    assert gw.store.payload(gw.store.receipt(q["receipt_id"]).sha256) == b"hello, this is not an interchange\n"  # kept
+
+
+def test_csv_orders_are_split_into_documents_and_need_no_ack(home, erp):
+    set_routes(home, "corner-hardware", [erp_route()])
+    drop(home, "corner-hardware", "orders.csv", CORNER_CSV.read_bytes())
+    gw = run(home, erp)
+    assert gw.store.status()["transactions"]["delivered"] == 2
+    assert sorted(d["po_number"] for d in erp.documents.values()) == ["CH-10452", "CH-10453"]
+    assert list((home.root / "outbound" / "corner-hardware").iterdir()) == []
+
+
+def test_transient_delivery_failures_are_retried_until_delivered(home, erp):
+    set_routes(home, "acme-retail", [erp_route(fail_first=2)])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    assert gw.store.status()["transactions"]["delivered"] == 2
+    attempts = sorted(d["attempts"] for x in gw.store.trace("po.x12") for t in x["transactions"] for d in t["deliveries"])
+    assert attempts == [1, 3] or attempts == [2, 2]  # two failures spread over the two documents, in claim order
+
+
+def test_retries_run_out_into_quarantine_then_reprocess_after_the_fix(home, erp):
+    set_routes(home, "acme-retail", [erp_route(fail_keys=["never"], fail_every=1)])  # every call fails, retryable
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    items = gw.store.quarantine_items()
+    assert [q["code"] for q in items] == ["delivery.exhausted"] * 2 and "after 3 attempts" in items[0]["reason"]
+    set_routes(home, "acme-retail", [erp_route()])
+    for q in items:
+        gw.store.reprocess(q["id"])
+    gw = run(home, erp)
+    assert gw.store.status()["transactions"]["delivered"] == 2
+
+
+def test_a_terminal_failure_is_quarantined_at_once(home, erp):
+    set_routes(home, "acme-retail", [erp_route(fail_first=1, terminal=True)])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "delivery.rejected" and q["kind"] == "delivery"
+    assert gw.store.status()["transactions"] == {"received": 0, "translated": 0, "delivered": 1, "quarantined": 1, "discarded": 0}
+
+
+def test_a_document_without_a_route_waits_in_quarantine_for_one(home, erp):
+    set_routes(home, "acme-retail", [])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    items = gw.store.quarantine_items()
+    assert {q["code"] for q in items} == {"route.missing"} and len(items) == 2
+    set_routes(home, "acme-retail", [erp_route()])
+    for q in items:
+        gw.store.reprocess(q["id"])
+    gw = run(home, erp)
+    assert gw.store.status()["transactions"]["delivered"] == 2 and len(erp.documents) == 2
+
+
+def test_two_routes_give_two_deliveries_with_their_own_keys(home, erp, tmp_path):
+    set_routes(home, "acme-retail", [erp_route(), {"document": "purchase_order", "connector": "folder", "options": {"path": "erp/copy"}}])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    assert gw.store.status()["deliveries"]["delivered"] == 4
+    files = sorted((home.root / "erp" / "copy").glob("*.json"))
+    assert len(files) == 2
+    assert {json.loads(f.read_text())["po_number"] for f in files} == {"4500020001", "4500020002"}
+    assert {k.rsplit("-", 1)[1] for k in erp.documents} == {"r0"} and all("-r1" in f.name for f in files)
+
+
+def test_work_left_claimed_by_a_dead_worker_is_taken_over(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    registry = default_registry(plugins=False)
+    registry.add(memory_connector_type("erp", erp))
+    gw = Gateway(home, environ={}, registry=registry)
+    gw._open_channels()
+    gw.poll_channels()
+    import socket
+
+    [w] = gw.store.claim(f"{socket.gethostname()}:999999999:0")  # a pid that cannot be running
+    assert w.kind == "receipt"
+    gw.serve(once=True)
+    assert gw.store.status()["transactions"]["delivered"] == 2
+
+
+def test_identify_names_an_unknown_sender(home):
+    from gateway.pipeline.stages import Stop
+
+    gw = Gateway(home, environ={})
+    data = ACME_850.read_bytes().replace(b"ZZ*ACMERETAIL     ", b"ZZ*STRANGER       ")
+    with pytest.raises(Stop) as stop:
+        gw.stages.identify(data, None, "x.x12")
+    assert stop.value.problem.code == "partner.unknown" and "ZZ/STRANGER" in stop.value.problem.reason
+
+
+def test_routes_name_a_connector_with_bad_options(home, erp):
+    set_routes(home, "acme-retail", [{"document": "purchase_order", "connector": "folder", "options": {"paht": "typo"}}])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    items = gw.store.quarantine_items()
+    assert {q["code"] for q in items} == {"route.invalid"} and "paht" in items[0]["reason"]

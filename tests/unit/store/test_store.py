@@ -1,0 +1,257 @@
+"""The message store on SQLite and PostgreSQL: receipts, claims, stage records, quarantine, status, trace."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from gateway.store import (
+    DeliveryOutcome,
+    EnvelopeRecord,
+    GroupRecord,
+    InterchangeRecord,
+    MappedRecord,
+    Problem,
+    RouteRecord,
+    Store,
+    TransactionRecord,
+    new_correlation_id,
+)
+
+
+@pytest.fixture
+def store(store_url):
+    s = Store.open(store_url)
+    yield s
+    s.close()
+
+
+def receive(store, name="po.x12", data=b"ISA*00*...", partner="acme", mtime=1):
+    return store.receive(name=name, data=data, channel="drop_folder", partner_id=partner, meta={"mtime_ns": mtime})
+
+
+def envelope_with(n_sets: int, rejected: set[int] = frozenset(), control="000000101") -> EnvelopeRecord:
+    sets = [TransactionRecord(i, "850", f"{i:04d}", "004010", new_correlation_id(),
+                              Problem("validate", "x12.rejected", f"set {i} rejected") if i in rejected else None)
+            for i in range(1, n_sets + 1)]
+    ix = InterchangeRecord("ZZ:ACME", "ZZ:US", control, "accepted", f"ZZ:ACME|ZZ:US|{control}",
+                           [GroupRecord("PO", "1", "004010", "A", sets)])
+    return EnvelopeRecord("acme", [ix])
+
+
+def run_to_deliveries(store, n_sets=2, routes=1, rejected=frozenset(), worker="host:1:0"):
+    r = receive(store, data=f"file {new_correlation_id()}".encode())
+    [w] = store.claim(worker)
+    _, follow = store.record_envelope(w, r.id, envelope_with(n_sets, rejected), claim=(worker, 60))
+    pending = store.transactions_to_map(follow)
+    records = [MappedRecord(p.id, p.correlation_id, "purchase_order", "default/850-004010-in", '{"po_number": "%s"}' % p.control_number,
+                            {"po_number": f"PO{p.ordinal}"}, f"PO{p.ordinal}",
+                            [RouteRecord(k, "folder", f"{p.correlation_id}-r{k}") for k in range(routes)]) for p in pending]
+    deliveries = store.record_mapping(follow, records, claim=(worker, 60))
+    return r, deliveries
+
+
+# -- receive ----------------------------------------------------------------------------------------
+
+
+def test_the_same_offer_twice_is_one_receipt(store):
+    first = receive(store)
+    again = receive(store)
+    assert first.new and not again.new
+    assert again.id == first.id
+    assert store.status()["receipts"]["received"] == 1
+
+
+def test_same_content_under_another_name_is_a_reported_duplicate_not_processed(store):
+    first = receive(store, name="a.x12")
+    dup = receive(store, name="b.x12", mtime=2)
+    assert dup.state == "duplicate" and dup.duplicate_of == first.id
+    [item] = store.quarantine_items()
+    assert item["code"] == "duplicate.file" and "a.x12" in item["reason"]
+    assert [w.ref_id for w in store.claim("host:1:0", limit=10)] == [first.id]  # only the first is queued
+
+
+def test_payload_is_stored_once_per_content(store):
+    receive(store, name="a.x12", data=b"same bytes")
+    r = receive(store, name="b.x12", data=b"same bytes", partner="other")
+    assert store.payload(store.receipt(r.id).sha256) == b"same bytes"
+
+
+# -- claims -----------------------------------------------------------------------------------------
+
+
+def test_claimed_work_is_not_claimed_again_until_released(store):
+    receive(store)
+    assert len(store.claim("host:1:0")) == 1
+    assert store.claim("host:2:0") == []
+    assert store.release("host:1:0") == 1
+    assert len(store.claim("host:2:0")) == 1
+
+
+def test_an_expired_lease_makes_work_claimable(store):
+    receive(store)
+    store.claim("host:1:0", lease_seconds=-1)
+    assert len(store.claim("host:2:0")) == 1
+
+
+def test_claims_of_a_dead_worker_on_this_host_are_released(store):
+    receive(store)
+    store.claim("thishost:4242:0")
+    assert store.release_dead("thishost", alive=lambda pid: pid != 4242) == 1
+    assert store.release_dead("otherhost", alive=lambda pid: False) == 0
+    assert len(store.claim("thishost:5000:0")) == 1
+
+
+def test_concurrent_claimers_never_take_the_same_item(store_url):
+    setup = Store.open(store_url)
+    for i in range(60):
+        receive(setup, name=f"f{i}.x12", data=f"content {i}".encode())
+    setup.close()
+    taken: dict[str, list[int]] = {}
+
+    def claimer(name: str) -> None:
+        s = Store.open(store_url)
+        got = taken.setdefault(name, [])
+        while True:
+            work = s.claim(name, limit=3)
+            if not work:
+                break
+            got.extend(w.ref_id for w in work)
+        s.close()
+
+    threads = [threading.Thread(target=claimer, args=(f"host:{n}:0",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everything = [ref for refs in taken.values() for ref in refs]
+    assert sorted(everything) == sorted(set(everything)), "an item was claimed twice"
+    assert len(everything) == 60
+
+
+def test_retry_makes_work_wait(store):
+    receive(store)
+    [w] = store.claim("host:1:0")
+    store.retry(w, "connection refused", delay=3600)
+    assert store.claim("host:1:0") == []
+    assert store.status()["work"]["waiting"] == 1
+
+
+# -- stages -----------------------------------------------------------------------------------------
+
+
+def test_envelope_record_creates_the_lineage_and_queues_mapping(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    acks, follow = store.record_envelope(w, r.id, envelope_with(3, rejected={2}), claim=("host:1:0", 60))
+    assert acks == [] and follow is not None and follow.kind == "map"
+    status = store.status()
+    assert status["transactions"]["received"] == 2 and status["transactions"]["quarantined"] == 1
+    assert status["receipts"]["processed"] == 1
+    assert [p.ordinal for p in store.transactions_to_map(follow)] == [1, 3]
+    assert store.seen_interchanges(["ZZ:ACME|ZZ:US|000000101", "ZZ:ACME|ZZ:US|999"]) == {"ZZ:ACME|ZZ:US|000000101": r.id}
+    assert store.claim("host:2:0") == []  # the follow-up work is leased to the worker that parsed the file
+
+
+def test_a_duplicate_interchange_key_cannot_be_recorded_twice(store):
+    from sqlalchemy.exc import IntegrityError
+
+    r1 = receive(store, name="a", data=b"a")
+    r2 = receive(store, name="b", data=b"b")
+    w1, w2 = store.claim("host:1:0", limit=2)
+    store.record_envelope(w1, r1.id, envelope_with(1))
+    with pytest.raises(IntegrityError):
+        store.record_envelope(w2, r2.id, envelope_with(1))
+    assert store.status()["receipts"]["processed"] == 1  # the second commit rolled back entirely
+
+
+def test_transactions_are_delivered_when_every_route_is(store):
+    r, deliveries = run_to_deliveries(store, n_sets=2, routes=2)
+    assert len(deliveries) == 4
+    assert store.status()["transactions"]["translated"] == 2
+    pending = store.pending_deliveries(deliveries)
+    first_half = [p for p in pending if p.route == 0]
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "delivered", target=f"/erp/{p.idempotency_key}") for p in first_half])
+    assert store.status()["transactions"]["translated"] == 2  # route 1 still pending
+    rest = [p for p in pending if p.route == 1]
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "delivered", target=f"/erp/{p.idempotency_key}") for p in rest])
+    s = store.status()
+    assert s["transactions"]["delivered"] == 2 and s["deliveries"]["delivered"] == 4 and s["work"]["ready"] == 0
+
+
+def test_delivery_retry_then_quarantine_then_reprocess(store):
+    _, deliveries = run_to_deliveries(store, n_sets=1)
+    [p] = store.pending_deliveries(deliveries)
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "retry", error="503", delay=0)])
+    [w] = store.claim("host:1:0", kinds=["delivery"])
+    [p] = store.pending_deliveries([w])
+    assert p.attempts == 1
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "quarantined", error="400 bad request", code="delivery.rejected")])
+    status = store.status()
+    assert status["transactions"]["quarantined"] == 1 and status["deliveries"]["quarantined"] == 1
+    [q] = store.quarantine_items()
+    assert q["kind"] == "delivery" and q["code"] == "delivery.rejected"
+    store.reprocess(q["id"])
+    assert store.status()["transactions"]["translated"] == 1
+    [w] = store.claim("host:1:0", kinds=["delivery"])
+    [p] = store.pending_deliveries([w])
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "delivered", target="/erp/x")])
+    assert store.status()["transactions"]["delivered"] == 1
+    with pytest.raises(ValueError, match="not open"):
+        store.reprocess(q["id"])
+
+
+def test_discarding_a_quarantined_transaction(store):
+    run_to_deliveries(store, n_sets=2, rejected={1})
+    [q] = store.quarantine_items()
+    store.discard(q["id"], "partner resent it")
+    assert store.status()["transactions"]["discarded"] == 1
+    assert store.quarantine_items() == []
+    [item] = store.quarantine_items(state="discarded")
+    assert item["resolved_at"] is not None
+
+
+def test_mapping_problems_quarantine_the_transaction_with_issues(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    _, follow = store.record_envelope(w, r.id, envelope_with(1))
+    [p] = store.transactions_to_map(follow)
+    issues = [{"code": "mapping.required_missing", "message": "BEG03 is missing", "field": "/po_number"}]
+    store.record_mapping(follow, [MappedRecord(p.id, p.correlation_id, problem=Problem("map", "mapping.required_missing", "no PO", issues))])
+    [q] = store.quarantine_items()
+    assert q["issues"] == issues and q["stage"] == "map"
+    store.reprocess(q["id"])
+    [w] = store.claim("host:1:0")
+    assert w.kind == "transaction" and [t.id for t in store.transactions_to_map(w)] == [p.id]
+
+
+# -- operations -------------------------------------------------------------------------------------
+
+
+def test_status_has_every_state_even_when_zero(store):
+    s = store.status()
+    assert set(s["transactions"]) >= {"received", "delivered", "quarantined"}
+    assert all(v == 0 for v in s["transactions"].values())
+
+
+def test_trace_by_po_number_correlation_id_and_file_name(store):
+    r, deliveries = run_to_deliveries(store, n_sets=2)
+    pending = store.pending_deliveries(deliveries)
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "delivered", target=f"/erp/{p.idempotency_key}") for p in pending])
+    [by_po] = store.trace("PO2")
+    assert [t["business_key"] for t in by_po["transactions"]] == ["PO2"]  # the one document the key names
+    assert by_po["transactions"][0]["deliveries"][0]["state"] == "delivered"
+    stages = [(e["stage"], e["state"]) for e in by_po["events"]]
+    assert stages[0] == ("receive", "received") and ("deliver", "delivered") in stages
+    [by_file] = store.trace("po.x12")
+    assert len(by_file["transactions"]) == 2
+    [by_corr] = store.trace(r.correlation_id)
+    assert by_corr["receipt"]["id"] == r.id
+    assert store.trace("no such key") == []
+
+
+def test_counters_hand_out_disjoint_ranges(store):
+    assert store.next_counter("ack:acme:isa") == 1
+    assert store.next_counter("ack:acme:isa", 3) == 2
+    assert store.next_counter("ack:acme:isa") == 5
+    assert store.next_counter("ack:other:isa") == 1
