@@ -241,6 +241,10 @@ class Stages:
                 translated = parsed.flat.get(p.ordinal)
             else:
                 t = parsed.sets.get(p.ordinal)
+                if t is not None and t.status == "rejected":  # still rejected (a reprocess without a fix): say so as the first time
+                    rec.problem = _rejected(t, name, False, False)
+                    out.append(rec)
+                    continue
                 translated = self.translator.map_set(parsed.validator, t, parsed.view, name) if t is not None else None
             if translated is None:
                 rec.problem = Problem("map", "pipeline.lost_set", f"{name}: transaction {p.ordinal} ({p.set_id} {p.control_number}) is no longer "

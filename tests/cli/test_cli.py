@@ -94,13 +94,6 @@ def test_ack_answers_a_broken_envelope_with_ta1(gateway_exe):
     assert "ST*999" not in p.stdout  # a rejected interchange gets no functional acknowledgement
 
 
-def test_demo_runs_on_the_bundled_samples(gateway_exe, tmp_path):
-    p = run(gateway_exe, "demo", cwd=tmp_path)
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert "rejected" in p.stdout and "acknowledgements generated" in p.stdout
-    assert "REJECTED" not in p.stdout
-
-
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["validate", "--help"], ["ack", "--help"]])
 def test_help_and_version(gateway_exe, args):
     p = run(gateway_exe, *args)
