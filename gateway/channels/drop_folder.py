@@ -270,6 +270,11 @@ class DropFolder:
         if observer is not None:
             observer.stop()
             observer.join()
+        for folder in (self._claims, self._claims.parent):  # tidy up after ourselves: only when empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
 
 class _Waker:
