@@ -12,6 +12,12 @@ Contract (every connector, checked by ``gateway.testing.connectors``):
   later may succeed (timeouts, refused connections, HTTP 5xx/429, a full disk), False when it will
   not (HTTP 4xx, an option that makes the target impossible). The pipeline retries the first with
   backoff and quarantines the second. Any other exception is a bug and is treated as retryable.
+- ``flush()`` makes every delivery since the last flush durable (on disk, acknowledged by the
+  receiver). The pipeline calls it after a batch of ``deliver`` calls and before it records them
+  as delivered, so a connector may defer the expensive part (the folder connector syncs the file
+  system once per batch instead of fsyncing each file). A connector whose ``deliver`` is durable
+  by itself does nothing here. It raises ``DeliveryError`` like ``deliver``; the whole batch is
+  then retried.
 - ``close()`` releases what the connector holds (connections); it is called once at shutdown.
 
 Connectors are built by name from a route's ``options`` through a ``Registry``; options are
@@ -43,5 +49,7 @@ class Connector(Protocol):
     name: str
 
     def deliver(self, item: DeliveryItem) -> str: ...
+
+    def flush(self) -> None: ...
 
     def close(self) -> None: ...

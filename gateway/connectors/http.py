@@ -180,6 +180,9 @@ class HttpConnector:
                 wait = max(wait, answer.retry_after)
             time.sleep(wait)
 
+    def flush(self) -> None:
+        pass  # a delivery is done when the call returns
+
     def close(self) -> None:
         self._pool.close()
 

@@ -98,6 +98,9 @@ class MemoryConnector:
             raise self._failure(item.key, reason + ", after the document was kept")
         return f"memory:{item.key}"
 
+    def flush(self) -> None:
+        pass  # a delivery is done when the call returns
+
     def close(self) -> None:
         self.closed += 1
 

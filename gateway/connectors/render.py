@@ -2,7 +2,8 @@
 
 All three are pure functions of the document; none of them loses a value:
 
-- ``to_json``: the canonical document, pretty (two-space indent), UTF-8, keys in document order.
+- ``to_json``: the canonical document, UTF-8, keys in document order; on one line (the C encoder, some
+  50 times faster than indenting), or pretty (two-space indent) on request.
 - ``to_csv``: one row per line item, the document's own fields repeated on each row; column names
   are dotted paths (``lines.quantity.value``) and lists that are not rows are numbered
   (``lines.identifiers.0.value``). Rows come from ``lines``, ``items``, ``orders`` and ``packs``
@@ -36,8 +37,10 @@ _NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_.\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u0
 _NOT_XML_CHAR = re.compile("[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 
 
-def to_json(document: Any) -> bytes:
-    return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+def to_json(document: Any, pretty: bool = False) -> bytes:
+    if pretty:
+        return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -128,10 +128,21 @@ class Worker:
         gone = {w.id for w in work} - {p.work_id for p in pending}
         if gone:
             self.store.drop_work(sorted(gone))  # discarded or delivered meanwhile
-        outcomes = [self._deliver_one(p) for p in pending]
+        used: dict[int, tuple[object, list[int]]] = {}
+        outcomes = [self._deliver_one(p, used, i) for i, p in enumerate(pending)]
+        for connector, indexes in used.values():  # durable before it is recorded as delivered
+            try:
+                connector.flush()
+            except Exception as exc:
+                error = str(exc) if isinstance(exc, DeliveryError) else f"{exc.__class__.__name__}: {exc}"
+                for i in indexes:
+                    o = outcomes[i]
+                    if o.state == "delivered":
+                        outcomes[i] = DeliveryOutcome(o.work_id, o.delivery_id, "retry", error=error,
+                                                      delay=self.rt.settings.retry.delay(1))
         self.store.record_deliveries(outcomes)
 
-    def _deliver_one(self, p: PendingDelivery) -> DeliveryOutcome:
+    def _deliver_one(self, p: PendingDelivery, used: dict | None = None, index: int = 0) -> DeliveryOutcome:
         retry = self.rt.settings.retry
         extra = {"correlation_id": p.correlation_id, "partner": p.partner_id}
         try:
@@ -142,6 +153,8 @@ class Worker:
             return DeliveryOutcome(p.work_id, p.id, "quarantined", error=reason, code="route.invalid")
         item = DeliveryItem(key=p.idempotency_key, document=json.loads(p.body), document_type=p.document_type, partner_id=p.partner_id,
                             correlation_id=p.correlation_id, business_key=p.business_key)
+        if used is not None:
+            used.setdefault(id(connector), (connector, []))[1].append(index)
         try:
             target = connector.deliver(item)
             return DeliveryOutcome(p.work_id, p.id, "delivered", target=target)

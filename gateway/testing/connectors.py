@@ -20,7 +20,8 @@ port); ``secrets`` are strings that must never show in descriptions, errors or `
 The checks: delivering returns a short one-line description; the target holds the document as
 sent (non-ASCII text intact); the same key twice leaves one delivery, two keys two; the item is not
 changed; failures raise ``DeliveryError`` with a bool ``retryable``; a document that is not
-JSON-ready is a terminal ``DeliveryError``; ``close()`` may be called twice.
+JSON-ready is a terminal ``DeliveryError``; ``flush()`` keeps what was delivered and may be called
+with nothing pending; ``close()`` may be called twice.
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ class ConnectorContract:
         item = make_item()
         harness.connector.deliver(item)
         assert harness.delivered(item.key) == [SAMPLE_PURCHASE_ORDER]
+
+    def test_flush_after_deliveries_keeps_them(self, harness: Harness):
+        items = [make_item(), make_item()]
+        for item in items:
+            harness.connector.deliver(item)
+        harness.connector.flush()
+        harness.connector.flush()  # nothing new: a no-op
+        assert all(harness.delivered(item.key) == [SAMPLE_PURCHASE_ORDER] for item in items)
 
     def test_same_key_twice_is_one_delivery(self, harness: Harness):
         item = make_item()
