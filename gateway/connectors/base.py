@@ -41,6 +41,7 @@ class DeliveryItem:
     correlation_id: str
     business_key: str | None = None  # PO number, ASN id or invoice number, for file names and logs
     meta: dict[str, Any] = field(default_factory=dict)
+    raw: str | None = None  # ``document`` as JSON text when the caller has it (the store does): sent as is
 
 
 class Connector(Protocol):

@@ -113,6 +113,8 @@ class FolderConnector:
             return render.to_csv(item.document)
         if self.format == "xml":
             return render.to_xml(item.document, item.document_type)
+        if item.raw is not None and not self.pretty:
+            return (item.raw + "\n").encode("utf-8")
         return render.to_json(item.document, self.pretty)
 
     def deliver(self, item: DeliveryItem) -> str:

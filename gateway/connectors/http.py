@@ -153,7 +153,8 @@ class HttpConnector:
 
     def deliver(self, item: DeliveryItem) -> str:
         try:
-            body = json.dumps(item.document, ensure_ascii=False, allow_nan=False).encode("utf-8")
+            text = item.raw if item.raw is not None else json.dumps(item.document, ensure_ascii=False, allow_nan=False)
+            body = text.encode("utf-8")
         except (TypeError, ValueError) as exc:
             raise DeliveryError(f"{self.method} {self._public_url}: the document is not JSON-ready: {exc}", retryable=False,
                                 target=self._public_url) from exc

@@ -152,7 +152,7 @@ class Worker:
             log.warning("delivery %s quarantined: route %d: %s", p.idempotency_key, p.route, reason, extra=extra)
             return DeliveryOutcome(p.work_id, p.id, "quarantined", error=reason, code="route.invalid")
         item = DeliveryItem(key=p.idempotency_key, document=json.loads(p.body), document_type=p.document_type, partner_id=p.partner_id,
-                            correlation_id=p.correlation_id, business_key=p.business_key)
+                            correlation_id=p.correlation_id, business_key=p.business_key, raw=p.body)
         if used is not None:
             used.setdefault(id(connector), (connector, []))[1].append(index)
         try:

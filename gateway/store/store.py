@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -479,10 +479,14 @@ class Store:
                          created_at=at) for r in ok]).scalars())
             delivery_rows = []
             events = []
+            partners = dict(c.execute(select(t.transactions.c.id, t.transactions.c.partner_id)
+                                      .where(t.transactions.c.id.in_([r.transaction_id for r in records]))).all())
+            if ok:  # one statement for all: executemany
+                c.execute(update(t.transactions).where(t.transactions.c.id == bindparam("tid")).values(
+                    state="translated", stage="route", document_type=bindparam("dt"), business_key=bindparam("bk"), updated_at=at),
+                    [{"tid": r.transaction_id, "dt": r.document_type, "bk": r.business_key} for r in ok])
             for r, did in zip(ok, doc_ids, strict=True):
-                c.execute(update(t.transactions).where(t.transactions.c.id == r.transaction_id).values(
-                    state="translated", stage="route", document_type=r.document_type, business_key=r.business_key, updated_at=at))
-                partner = c.execute(select(t.transactions.c.partner_id).where(t.transactions.c.id == r.transaction_id)).scalar()
+                partner = partners.get(r.transaction_id)
                 for rt in r.routes:
                     delivery_rows.append(dict(document_id=did, transaction_id=r.transaction_id, partner_id=partner, route=rt.route,
                                               connector=rt.connector, idempotency_key=rt.idempotency_key, state="pending", attempts=0,
@@ -545,14 +549,14 @@ class Store:
             events = []
             touched: set[int] = set()
             done_work = []
+            delivered: list[dict] = []
             for o in outcomes:
                 row = info[o.delivery_id]
                 touched.add(row.transaction_id)
                 base = dict(at=at, correlation_id=row.correlation_id, receipt_id=row.receipt_id, transaction_id=row.transaction_id,
                             delivery_id=o.delivery_id, stage="deliver")
                 if o.state == "delivered":
-                    c.execute(update(d).where(d.c.id == o.delivery_id).values(state="delivered", target=o.target, delivered_at=at,
-                                                                                attempts=d.c.attempts + 1, last_error=None))
+                    delivered.append({"did": o.delivery_id, "tg": o.target})
                     done_work.append(o.work_id)
                     events.append(base | dict(state="delivered", message=f"route {row.route} ({row.connector}): {o.target}"))
                 elif o.state == "retry":
@@ -568,6 +572,9 @@ class Store:
                     _quarantine(c, at, "delivery", o.delivery_id, row.receipt_id, row.partner_id, row.correlation_id,
                                 Problem("deliver", o.code, f"route {row.route} ({row.connector}): {o.error}"))
                     events.append(base | dict(state="quarantined", message=f"route {row.route} ({row.connector}): {o.error}"))
+            if delivered:
+                c.execute(update(d).where(d.c.id == bindparam("did")).values(state="delivered", target=bindparam("tg"), delivered_at=at,
+                                                                              attempts=d.c.attempts + 1, last_error=None), delivered)
             if done_work:
                 c.execute(delete(t.work).where(t.work.c.id.in_(done_work)))
             events += self._settle(c, at, touched)
