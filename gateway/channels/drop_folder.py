@@ -152,6 +152,7 @@ class DropFolder:
             "path": str(self.inbound / name),
             "size": len(data),
             "mtime": st.st_mtime,
+            "mtime_ns": st.st_mtime_ns,  # with name and content, tells a file offered again after a crash from a resend
             "sha256": hashlib.sha256(data).hexdigest(),
         })
         try:

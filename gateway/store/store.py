@@ -242,7 +242,8 @@ class Store:
         The same content under another name, or later, is a duplicate: stored, reported, not processed."""
         meta = dict(meta or {})
         digest = hashlib.sha256(data).hexdigest()
-        offer = hashlib.sha256(json.dumps([channel, partner_id, name, digest, meta.get("mtime_ns")]).encode()).hexdigest()
+        # A channel that re-offers after a crash presents the same name, bytes and mtime; a partner resending does not.
+        offer = hashlib.sha256(json.dumps([channel, partner_id, name, digest, meta.get("mtime_ns", meta.get("offer"))]).encode()).hexdigest()
         at = now()
         with self._tx() as c:
             row = c.execute(select(t.receipts.c.id, t.receipts.c.correlation_id, t.receipts.c.state, t.receipts.c.duplicate_of)
