@@ -35,3 +35,19 @@ def test_translate_and_canonical_public_names():
     for module in (translate, canonical):
         for name in module.__all__:
             assert getattr(module, name) is not None
+
+
+def test_store_pipeline_and_channel_public_names():
+    from gateway import pipeline, store
+    from gateway.channels import base as channels
+
+    assert sorted(store.__all__) == sorted([
+        "AckRecord", "DeliveryOutcome", "EnvelopeRecord", "GroupRecord", "InterchangeRecord", "MappedRecord", "PendingAck",
+        "PendingDelivery", "PendingTransaction", "Problem", "Receipt", "RouteRecord", "Store", "TransactionRecord", "Work",
+        "new_correlation_id", "sqlite_url",
+    ])
+    assert sorted(pipeline.__all__) == ["Gateway", "Summary", "Worker"]
+    assert {"Channel", "Inbound", "Accept"} <= set(vars(channels))
+    for module in (store, pipeline):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
