@@ -44,7 +44,11 @@ class TextFormatter(logging.Formatter):
 def setup_logging(fmt: str = "text", level: str = "info", stream=None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    root = logging.getLogger("gateway")
+    ours = logging.getLogger("gateway")
+    ours.handlers[:] = [handler]
+    ours.setLevel(getattr(logging, level.upper(), logging.INFO))
+    ours.propagate = False
+    # Libraries (watchdog, SQLAlchemy) log through the root logger: same format, warnings and worse only.
+    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(getattr(logging, level.upper(), logging.INFO))
-    root.propagate = False
+    root.setLevel(logging.WARNING)

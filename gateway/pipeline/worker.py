@@ -84,6 +84,9 @@ class Worker:
                         extra={"correlation_id": r.correlation_id, "partner": stop.partner_id})
             return
         acks, follow = self.store.record_envelope(w, r.id, rec, claim=self._claim())
+        for tr in [tr for ix in rec.interchanges for g in ix.groups for tr in g.transactions if tr.problem is not None]:
+            log.warning("%s quarantined: %s: %s", r.name, tr.problem.code, tr.problem.reason,
+                        extra={"correlation_id": tr.correlation_id, "partner": rec.partner_id})
         sets = sum(len(g.transactions) for ix in rec.interchanges for g in ix.groups) + len(rec.documents)
         log.info("%s: %d document(s) from partner %s", r.name, sets, rec.partner_id or "?",
                  extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
@@ -119,7 +122,7 @@ class Worker:
         for ack in self.store.pending_acks([w.id for w in work]):
             path = write_outbound_path(ack.path, ack.body)
             self.store.ack_written(ack)
-            log.info("acknowledgement written: %s", path)
+            log.info("acknowledgement written: %s", path, extra={"correlation_id": ack.correlation_id, "partner": ack.partner_id})
 
     def deliver(self, work: list[Work]) -> None:
         if not work:

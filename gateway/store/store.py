@@ -200,6 +200,8 @@ class PendingAck:
     id: int
     path: str
     body: str
+    correlation_id: str  # the receipt's
+    partner_id: str | None
 
 
 class Store:
@@ -437,10 +439,11 @@ class Store:
 
     def pending_acks(self, work_ids: list[int]) -> list[PendingAck]:
         with self._tx() as c:
-            rows = c.execute(select(t.work.c.id.label("work_id"), t.acks.c.id, t.acks.c.path, t.acks.c.body)
-                             .join(t.acks, t.acks.c.id == t.work.c.ref_id)
+            rows = c.execute(select(t.work.c.id.label("work_id"), t.acks.c.id, t.acks.c.path, t.acks.c.body, t.receipts.c.correlation_id,
+                                    t.acks.c.partner_id)
+                             .join(t.acks, t.acks.c.id == t.work.c.ref_id).join(t.receipts, t.receipts.c.id == t.acks.c.receipt_id)
                              .where(t.work.c.id.in_(work_ids), t.work.c.kind == "ack")).all()
-        return [PendingAck(r.work_id, r.id, r.path, r.body) for r in rows]
+        return [PendingAck(r.work_id, r.id, r.path, r.body, r.correlation_id, r.partner_id) for r in rows]
 
     def ack_written(self, ack: PendingAck) -> None:
         at = now()
