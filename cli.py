@@ -403,11 +403,13 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
     from gateway.pipeline import Gateway
 
     home = _home(ctx)
-    gw = Gateway(home)
+    engine = _engine(ctx)
+    gw = Gateway(home, spec_dirs=engine.spec_dirs, charset=engine.charset)
     _setup_logs(log_format or gw.settings.logging.format, log_level or gw.settings.logging.level)
     children = []
     if workers > 1:
-        base = [sys.executable, "-m", "cli", "--home", str(home.root), "serve", "--no-channels"]
+        base = [sys.executable, "-m", "cli", "--home", str(home.root), "--charset", engine.charset]
+        base += [a for d in engine.spec_dirs for a in ("--spec-dir", str(d))] + ["serve", "--no-channels"]
         base += ["--once"] if once else []
         base += ["--log-format", log_format] if log_format else []
         base += ["--log-level", log_level] if log_level else []

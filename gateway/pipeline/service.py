@@ -53,8 +53,10 @@ def process_alive(pid: int) -> bool:
 
 class Gateway:
     def __init__(self, home: Home, *, environ: Mapping[str, str] | None = None, store: Store | None = None, registry=None,
-                 settings: Settings | None = None) -> None:
+                 settings: Settings | None = None, spec_dirs: list | None = None, charset: str = "extended") -> None:
         self.home = home
+        self.spec_dirs = list(spec_dirs or [])
+        self.charset = charset
         self.environ = dict(os.environ if environ is None else environ)
         self.settings = settings or load_settings(home, self.environ)
         self.store = store or Store.open(self.settings.store_url(home, self.environ))
@@ -70,7 +72,7 @@ class Gateway:
 
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
-        self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners))
+        self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
         self.stages = Stages(self.home, self.partners, self.translator)
         self._close_connectors()
         self._stamp = self._config_stamp()
