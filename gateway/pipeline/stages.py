@@ -62,13 +62,12 @@ class Parsed:
 class Counters:
     """Reserves acknowledgement control numbers (the store's counters)."""
 
-    reserve: object  # callable(name, count) -> first number
+    reserve: object  # callable({name: count}) -> {name: first number}, one store transaction
 
     def numbers(self, partner_id: str, interchanges: int, groups: int) -> AckNumbers:
-        take = self.reserve
-        return AckNumbers(interchange=_wrap(take(f"ack:{partner_id}:isa", max(1, interchanges)), 999_999_999),
-                          group=_wrap(take(f"ack:{partner_id}:gs", max(1, groups)), 999_999_999),
-                          transaction=_wrap(take(f"ack:{partner_id}:st", max(1, groups)), 9999))
+        isa, gs, st = (f"ack:{partner_id}:{k}" for k in ("isa", "gs", "st"))
+        got = self.reserve({isa: max(1, interchanges), gs: max(1, groups), st: max(1, groups)})
+        return AckNumbers(interchange=_wrap(got[isa], 999_999_999), group=_wrap(got[gs], 999_999_999), transaction=_wrap(got[st], 9999))
 
 
 def _wrap(n: int, top: int) -> int:

@@ -73,11 +73,10 @@ class Worker:
     # -- stages ------------------------------------------------------------------------------------
 
     def envelope(self, w: Work) -> None:
-        r = self.store.receipt(w.ref_id)
-        data = self.store.payload(r.sha256)
+        r, data = self.store.receipt_and_payload(w.ref_id)
         try:
             rec, parsed = self.stages.envelope(data, r.name, r.partner_id, r.correlation_id, force=w.kind == "reprocess",
-                                               seen=self.store.seen_interchanges, counters=Counters(self.store.next_counter))
+                                               seen=self.store.seen_interchanges, counters=Counters(self.store.next_counters))
         except Stop as stop:
             self.store.quarantine_receipt(w, r.id, stop.problem, stop.partner_id)
             log.warning("%s quarantined: %s: %s", r.name, stop.problem.code, stop.problem.reason,

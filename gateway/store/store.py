@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -236,6 +237,18 @@ class Store:
         except OperationalError as exc:
             raise StoreError(f"store {self.describe()} is unavailable: {str(exc).splitlines()[0]}") from exc
 
+    @contextmanager
+    def _read(self):
+        """A read-only transaction: on SQLite it takes no write lock (``engine.py`` starts it DEFERRED)."""
+        try:
+            conn = self.engine.connect()
+        except OperationalError as exc:
+            raise StoreError(f"store {self.describe()} is unavailable: {str(exc).splitlines()[0]}") from exc
+        with conn:
+            conn.execution_options(gateway_read=True)
+            with conn.begin():
+                yield conn
+
     # -- receive -----------------------------------------------------------------------------------
 
     def receive(self, *, name: str, data: bytes, channel: str, partner_id: str | None, meta: dict | None = None) -> Receipt:
@@ -272,13 +285,19 @@ class Store:
                 c.execute(insert(t.work).values(kind="receipt", ref_id=rid, available_at=at, attempts=0))
         return Receipt(rid, cid, state, True, first.id if first else None)
 
+    def receipt_and_payload(self, receipt_id: int) -> tuple[ReceiptRow, bytes]:
+        with self._read() as c:
+            r = c.execute(select(t.receipts, t.payloads.c.data).join(t.payloads, t.payloads.c.sha256 == t.receipts.c.sha256)
+                          .where(t.receipts.c.id == receipt_id)).one()
+        return ReceiptRow(r.id, r.correlation_id, r.channel, r.partner_id, r.name, r.sha256, r.state), r.data
+
     def receipt(self, receipt_id: int) -> ReceiptRow:
-        with self._tx() as c:
+        with self._read() as c:
             r = c.execute(select(t.receipts).where(t.receipts.c.id == receipt_id)).one()
         return ReceiptRow(r.id, r.correlation_id, r.channel, r.partner_id, r.name, r.sha256, r.state)
 
     def payload(self, sha256: str) -> bytes:
-        with self._tx() as c:
+        with self._read() as c:
             return c.execute(select(t.payloads.c.data).where(t.payloads.c.sha256 == sha256)).scalar_one()
 
     # -- the work queue ----------------------------------------------------------------------------
@@ -303,11 +322,11 @@ class Store:
 
     def next_due(self) -> datetime | None:
         """When the earliest unclaimed work item becomes ready (None: the queue is empty)."""
-        with self._tx() as c:
+        with self._read() as c:
             return c.execute(select(func.min(t.work.c.available_at)).where(t.work.c.claimed_by.is_(None))).scalar()
 
     def pending_work(self) -> int:
-        with self._tx() as c:
+        with self._read() as c:
             return c.execute(select(func.count()).select_from(t.work)).scalar_one()
 
     def release(self, worker: str, work_ids: Iterable[int] | None = None) -> int:
@@ -341,27 +360,35 @@ class Store:
         """Interchange dedupe keys already recorded -> the receipt that brought them."""
         if not keys:
             return {}
-        with self._tx() as c:
+        with self._read() as c:
             rows = c.execute(select(t.interchanges.c.dedupe_key, t.interchanges.c.receipt_id)
                              .where(t.interchanges.c.dedupe_key.in_(keys))).all()
         return {r.dedupe_key: r.receipt_id for r in rows}
 
     def next_counter(self, name: str, count: int = 1, start: int = 1) -> int:
         """Reserve ``count`` numbers of counter ``name``; returns the first. Gaps (a crash after reserving) are fine."""
+        return self.next_counters({name: count}, start)[name]
+
+    def next_counters(self, wanted: dict[str, int], start: int = 1) -> dict[str, int]:
+        """``next_counter`` for several counters in one transaction: name -> first number reserved."""
+        out = {}
         with self._tx() as c:
-            q = select(t.counters.c.value).where(t.counters.c.name == name)
-            if self.dialect == "postgresql":
-                q = q.with_for_update()
-            value = c.execute(q).scalar()
-            if value is None:
-                try:
-                    with c.begin_nested():
-                        c.execute(insert(t.counters).values(name=name, value=start - 1 + count))
-                    return start
-                except IntegrityError:
-                    value = c.execute(q).scalar_one()
-            c.execute(update(t.counters).where(t.counters.c.name == name).values(value=value + count))
-            return value + 1
+            for name, count in wanted.items():
+                q = select(t.counters.c.value).where(t.counters.c.name == name)
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                value = c.execute(q).scalar()
+                if value is None:
+                    try:
+                        with c.begin_nested():
+                            c.execute(insert(t.counters).values(name=name, value=start - 1 + count))
+                        out[name] = start
+                        continue
+                    except IntegrityError:  # another worker created it meanwhile
+                        value = c.execute(q).scalar_one()
+                c.execute(update(t.counters).where(t.counters.c.name == name).values(value=value + count))
+                out[name] = value + 1
+        return out
 
     def record_envelope(self, work: Work, receipt_id: int, rec: EnvelopeRecord, claim: tuple[str, float] | None = None
                         ) -> tuple[list[Work], Work | None]:
@@ -438,7 +465,7 @@ class Store:
     # -- acks --------------------------------------------------------------------------------------
 
     def pending_acks(self, work_ids: list[int]) -> list[PendingAck]:
-        with self._tx() as c:
+        with self._read() as c:
             rows = c.execute(select(t.work.c.id.label("work_id"), t.acks.c.id, t.acks.c.path, t.acks.c.body, t.receipts.c.correlation_id,
                                     t.acks.c.partner_id)
                              .join(t.acks, t.acks.c.id == t.work.c.ref_id).join(t.receipts, t.receipts.c.id == t.acks.c.receipt_id)
@@ -464,7 +491,7 @@ class Store:
             q = q.where(t.transactions.c.receipt_id == work.ref_id, t.transactions.c.state == "received")
         else:
             q = q.where(t.transactions.c.id == work.ref_id)
-        with self._tx() as c:
+        with self._read() as c:
             rows = c.execute(q.order_by(t.transactions.c.ordinal)).all()
         return [PendingTransaction(*r) for r in rows]
 
@@ -526,7 +553,7 @@ class Store:
             return []
         by_ref = {w.ref_id: w for w in work if w.kind == "delivery"}
         d, tr, doc = t.deliveries, t.transactions, t.documents
-        with self._tx() as c:
+        with self._read() as c:
             rows = c.execute(select(d.c.id, d.c.transaction_id, d.c.partner_id, d.c.route, d.c.connector, d.c.idempotency_key, d.c.attempts,
                                     tr.c.correlation_id, tr.c.business_key, doc.c.document_type, doc.c.body)
                              .join(tr, tr.c.id == d.c.transaction_id).join(doc, doc.c.id == d.c.document_id)
@@ -624,12 +651,12 @@ class Store:
             query = query.where(q.c.state == state)
         if partner_id:
             query = query.where(q.c.partner_id == partner_id)
-        with self._tx() as c:
+        with self._read() as c:
             rows = c.execute(query.limit(limit)).mappings().all()
         return [_quarantine_dict(r) for r in rows]
 
     def quarantine_item(self, qid: int) -> dict | None:
-        with self._tx() as c:
+        with self._read() as c:
             r = c.execute(select(t.quarantine).where(t.quarantine.c.id == qid)).mappings().first()
             if r is None:
                 return None
@@ -703,7 +730,7 @@ class Store:
 
     def status(self) -> dict:
         """Counts by state (every known state present, zero or not) and by partner."""
-        with self._tx() as c:
+        with self._read() as c:
             def counts(table, states, extra=()):
                 got = dict(c.execute(select(table.c.state, func.count()).group_by(table.c.state)).all())
                 out = {s: int(got.pop(s, 0)) for s in states}
@@ -747,7 +774,7 @@ class Store:
         """Every receipt whose lineage matches ``key`` (PO number, ASN id, invoice number, business key,
         correlation id of a file or transaction, file name), with its whole lineage and events."""
         tr, doc, rc = t.transactions, t.documents, t.receipts
-        with self._tx() as c:
+        with self._read() as c:
             ids: set[int] = set()
             ids |= set(c.execute(select(rc.c.id).where(or_(rc.c.correlation_id == key, rc.c.name == key))).scalars())
             ids |= set(c.execute(select(tr.c.receipt_id).where(or_(tr.c.correlation_id == key, tr.c.business_key == key))).scalars())

@@ -27,6 +27,12 @@ def test_migrated_schema_matches_the_table_definitions(store_url):
         store.close()
 
 
+def test_head_constant_is_alembics_head():
+    from gateway.store.engine import HEAD
+
+    assert HEAD == head_revision(), "a new migration was added: set gateway.store.engine.HEAD to its revision"
+
+
 def test_opening_again_does_not_migrate_twice(sqlite_url):
     Store.open(sqlite_url).close()
     store = Store.open(sqlite_url)  # a second open finds the store at head and leaves it alone
