@@ -112,8 +112,7 @@ class Worker:
         for rec in records:
             if rec.problem is not None:
                 log.warning("%s quarantined: %s: %s", name, rec.problem.code, rec.problem.reason, extra={"correlation_id": rec.correlation_id})
-        deliveries = self.store.record_mapping(w, records, claim=self._claim())
-        self.deliver(deliveries)
+        self.deliver_pending(self.store.record_mapping(w, records, claim=self._claim()))
 
     def write_acks(self, work: list[Work]) -> None:
         if not work:
@@ -130,6 +129,11 @@ class Worker:
         gone = {w.id for w in work} - {p.work_id for p in pending}
         if gone:
             self.store.drop_work(sorted(gone))  # discarded or delivered meanwhile
+        self.deliver_pending(pending)
+
+    def deliver_pending(self, pending: list[PendingDelivery]) -> None:
+        if not pending:
+            return
         used: dict[int, tuple[object, list[int]]] = {}
         outcomes = [self._deliver_one(p, used, i) for i, p in enumerate(pending)]
         for connector, indexes in used.values():  # durable before it is recorded as delivered

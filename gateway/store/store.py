@@ -495,9 +495,9 @@ class Store:
             rows = c.execute(q.order_by(t.transactions.c.ordinal)).all()
         return [PendingTransaction(*r) for r in rows]
 
-    def record_mapping(self, work: Work, records: list[MappedRecord], claim: tuple[str, float] | None = None) -> list[Work]:
+    def record_mapping(self, work: Work, records: list[MappedRecord], claim: tuple[str, float] | None = None) -> list[PendingDelivery]:
         """Documents and their deliveries (queued; leased to ``claim`` when given), or quarantine rows; one commit.
-        Returns the delivery work items."""
+        Returns the deliveries, ready to deliver without reading them back."""
         at = now()
         owner = _owner(claim, at)
         with self._tx() as c:
@@ -509,6 +509,7 @@ class Store:
                          po_number=r.keys.get("po_number"), asn_id=r.keys.get("asn_id"), invoice_number=r.keys.get("invoice_number"),
                          created_at=at) for r in ok]).scalars())
             delivery_rows = []
+            delivery_docs: list[MappedRecord] = []
             events = []
             partners = dict(c.execute(select(t.transactions.c.id, t.transactions.c.partner_id)
                                       .where(t.transactions.c.id.in_([r.transaction_id for r in records]))).all())
@@ -522,15 +523,18 @@ class Store:
                     delivery_rows.append(dict(document_id=did, transaction_id=r.transaction_id, partner_id=partner, route=rt.route,
                                               connector=rt.connector, idempotency_key=rt.idempotency_key, state="pending", attempts=0,
                                               created_at=at))
+                    delivery_docs.append(r)
                 events.append(dict(at=at, correlation_id=r.correlation_id, receipt_id=None, transaction_id=r.transaction_id, delivery_id=None,
                                    stage="map", state="translated",
                                    message=f"{r.document_type} {r.business_key or ''} -> {len(r.routes)} route(s)".strip()))
-            delivery_work: list[Work] = []
+            delivery_work: list[PendingDelivery] = []
             if delivery_rows:
                 dids = list(c.execute(insert(t.deliveries).returning(t.deliveries.c.id, sort_by_parameter_order=True), delivery_rows).scalars())
                 wids = list(c.execute(insert(t.work).returning(t.work.c.id, sort_by_parameter_order=True),
                                       [dict(kind="delivery", ref_id=d, available_at=at, attempts=0, **owner) for d in dids]).scalars())
-                delivery_work = [Work(w, "delivery", d, 0) for w, d in zip(wids, dids, strict=True)]
+                delivery_work = [PendingDelivery(w, d, row["transaction_id"], row["partner_id"], row["route"], row["connector"],
+                                                 row["idempotency_key"], 0, r.correlation_id, r.business_key, r.document_type, r.body)
+                                 for w, d, row, r in zip(wids, dids, delivery_rows, delivery_docs, strict=True)]
             for r in records:
                 if r.problem is None:
                     continue

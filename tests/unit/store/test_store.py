@@ -15,6 +15,7 @@ from gateway.store import (
     RouteRecord,
     Store,
     TransactionRecord,
+    Work,
     new_correlation_id,
 )
 
@@ -47,8 +48,9 @@ def run_to_deliveries(store, n_sets=2, routes=1, rejected=frozenset(), worker="h
     records = [MappedRecord(p.id, p.correlation_id, "purchase_order", "default/850-004010-in", '{"po_number": "%s"}' % p.control_number,
                             {"po_number": f"PO{p.ordinal}"}, f"PO{p.ordinal}",
                             [RouteRecord(k, "folder", f"{p.correlation_id}-r{k}") for k in range(routes)]) for p in pending]
-    deliveries = store.record_mapping(follow, records, claim=(worker, 60))
-    return r, deliveries
+    pending = store.record_mapping(follow, records, claim=(worker, 60))
+    assert [(p.route, p.attempts, p.body) for p in pending] == [(k, 0, r.body) for r in records for k in range(routes)]
+    return r, [Work(p.work_id, "delivery", p.id, 0) for p in pending]
 
 
 # -- receive ----------------------------------------------------------------------------------------
