@@ -26,22 +26,42 @@ checked when the connector is built (``ConfigError`` listing every problem), not
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
 from typing import Any, Protocol
 
 
-@dataclass(frozen=True, slots=True)
 class DeliveryItem:
-    """One document on its way to one route."""
+    """One document on its way to one route.
 
-    key: str  # idempotency key: stable for (document, route) across retries and restarts
-    document: dict[str, Any]  # the canonical document (JSON-ready)
-    document_type: str  # purchase_order, ship_notice, ...
-    partner_id: str | None
-    correlation_id: str
-    business_key: str | None = None  # PO number, ASN id or invoice number, for file names and logs
-    meta: dict[str, Any] = field(default_factory=dict)
-    raw: str | None = None  # ``document`` as JSON text when the caller has it (the store does): sent as is
+    ``document`` is the canonical document (JSON-ready). The pipeline passes the stored JSON text as
+    ``raw`` instead and the document is decoded only if a connector asks for it (the folder connector
+    writing JSON and the HTTP connector send ``raw`` as is). Treat items as read-only.
+    """
+
+    __slots__ = ("_document", "business_key", "correlation_id", "document_type", "key", "meta", "partner_id", "raw")
+
+    def __init__(self, key: str, document: dict[str, Any] | None = None, document_type: str = "", partner_id: str | None = None,
+                 correlation_id: str = "", business_key: str | None = None, meta: dict[str, Any] | None = None,
+                 raw: str | None = None) -> None:
+        if document is None and raw is None:
+            raise TypeError("DeliveryItem needs the document or its JSON text (raw)")
+        self.key = key  # idempotency key: stable for (document, route) across retries and restarts
+        self._document = document
+        self.document_type = document_type  # purchase_order, ship_notice, ...
+        self.partner_id = partner_id
+        self.correlation_id = correlation_id
+        self.business_key = business_key  # PO number, ASN id or invoice number, for file names and logs
+        self.meta = dict(meta or {})
+        self.raw = raw
+
+    @property
+    def document(self) -> dict[str, Any]:
+        if self._document is None:
+            self._document = json.loads(self.raw)
+        return self._document
+
+    def __repr__(self) -> str:
+        return f"DeliveryItem(key={self.key!r}, document_type={self.document_type!r}, partner_id={self.partner_id!r})"
 
 
 class Connector(Protocol):

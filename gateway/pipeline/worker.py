@@ -17,7 +17,6 @@ idempotency key), so running a stage again after a crash changes nothing twice.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import traceback
@@ -26,7 +25,7 @@ from collections.abc import Callable
 from ..channels.drop_folder import write_outbound
 from ..connectors import ConnectorContext, DeliveryItem
 from ..errors import ConfigError, DeliveryError, GatewayError
-from ..store import DeliveryOutcome, PendingDelivery, Problem, Store, Work
+from ..store import DeliveryOutcome, PendingAck, PendingDelivery, Problem, Store, Work
 from .stages import Counters, Parsed, Stages, Stop
 
 log = logging.getLogger("gateway.pipeline")
@@ -89,13 +88,20 @@ class Worker:
         sets = sum(len(g.transactions) for ix in rec.interchanges for g in ix.groups) + len(rec.documents)
         log.info("%s: %d document(s) from partner %s", r.name, sets, rec.partner_id or "?",
                  extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
-        self.write_acks(acks)
+        written = []
+        for work, ack in zip(acks, rec.acks, strict=True):  # from memory: the rows were just committed
+            written.append(PendingAck(work.id, work.ref_id, ack.path, ack.body, r.correlation_id, rec.partner_id))
+            write_outbound_path(ack.path, ack.body)
+            log.info("acknowledgement written: %s", ack.path, extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
         if follow is not None:
-            self.map(follow, parsed, r.name)
+            self.map(follow, parsed, r.name, written)  # recorded with the mapping: one commit fewer
+        else:
+            self.store.acks_written(written)
 
-    def map(self, w: Work, parsed: Parsed | None = None, name: str | None = None) -> None:
+    def map(self, w: Work, parsed: Parsed | None = None, name: str | None = None, acks: list[PendingAck] | None = None) -> None:
         pending = self.store.transactions_to_map(w)
         if not pending:
+            self.store.acks_written(acks or [])
             self.store.drop_work([w.id])
             return
         if parsed is None or name is None:
@@ -106,20 +112,20 @@ class Worker:
             except Stop as stop:
                 from ..store import MappedRecord
 
-                self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending])
+                self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending], acks=acks)
                 return
         records = self.stages.map_transactions(pending, parsed, name)
         for rec in records:
             if rec.problem is not None:
                 log.warning("%s quarantined: %s: %s", name, rec.problem.code, rec.problem.reason, extra={"correlation_id": rec.correlation_id})
-        self.deliver_pending(self.store.record_mapping(w, records, claim=self._claim()))
+        self.deliver_pending(self.store.record_mapping(w, records, claim=self._claim(), acks=acks))
 
     def write_acks(self, work: list[Work]) -> None:
         if not work:
             return
         for ack in self.store.pending_acks([w.id for w in work]):
             path = write_outbound_path(ack.path, ack.body)
-            self.store.ack_written(ack)
+            self.store.acks_written([ack])
             log.info("acknowledgement written: %s", path, extra={"correlation_id": ack.correlation_id, "partner": ack.partner_id})
 
     def deliver(self, work: list[Work]) -> None:
@@ -157,7 +163,7 @@ class Worker:
             reason = exc.problems[0] if isinstance(exc, ConfigError) else str(exc)
             log.warning("delivery %s quarantined: route %d: %s", p.idempotency_key, p.route, reason, extra=extra)
             return DeliveryOutcome(p.work_id, p.id, "quarantined", error=reason, code="route.invalid")
-        item = DeliveryItem(key=p.idempotency_key, document=json.loads(p.body), document_type=p.document_type, partner_id=p.partner_id,
+        item = DeliveryItem(key=p.idempotency_key, document_type=p.document_type, partner_id=p.partner_id,
                             correlation_id=p.correlation_id, business_key=p.business_key, raw=p.body)
         if used is not None:
             used.setdefault(id(connector), (connector, []))[1].append(index)

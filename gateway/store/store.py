@@ -473,13 +473,13 @@ class Store:
         return [PendingAck(r.work_id, r.id, r.path, r.body, r.correlation_id, r.partner_id) for r in rows]
 
     def ack_written(self, ack: PendingAck) -> None:
-        at = now()
-        with self._tx() as c:
-            c.execute(update(t.acks).where(t.acks.c.id == ack.id).values(written_at=at))
-            r = c.execute(select(t.acks.c.receipt_id, t.acks.c.kinds, t.receipts.c.correlation_id)
-                          .join(t.receipts, t.receipts.c.id == t.acks.c.receipt_id).where(t.acks.c.id == ack.id)).one()
-            _event(c, at, "ack", "sent", r.correlation_id, receipt_id=r.receipt_id, message=f"{r.kinds} written to {ack.path}")
-            c.execute(delete(t.work).where(t.work.c.id == ack.work_id))
+        self.acks_written([ack])
+
+    def acks_written(self, acks: list[PendingAck]) -> None:
+        """Acknowledgement files are in the partner's outbound folder: recorded, their work done."""
+        if acks:
+            with self._tx() as c:
+                _acks_written(c, now(), acks)
 
     # -- the mapping stage -------------------------------------------------------------------------
 
@@ -495,12 +495,15 @@ class Store:
             rows = c.execute(q.order_by(t.transactions.c.ordinal)).all()
         return [PendingTransaction(*r) for r in rows]
 
-    def record_mapping(self, work: Work, records: list[MappedRecord], claim: tuple[str, float] | None = None) -> list[PendingDelivery]:
-        """Documents and their deliveries (queued; leased to ``claim`` when given), or quarantine rows; one commit.
-        Returns the deliveries, ready to deliver without reading them back."""
+    def record_mapping(self, work: Work, records: list[MappedRecord], claim: tuple[str, float] | None = None,
+                       acks: list[PendingAck] | None = None) -> list[PendingDelivery]:
+        """Documents and their deliveries (queued; leased to ``claim`` when given), or quarantine rows; one commit,
+        which also records ``acks`` written meanwhile (saving a commit of their own). Returns the deliveries,
+        ready to deliver without reading them back."""
         at = now()
         owner = _owner(claim, at)
         with self._tx() as c:
+            _acks_written(c, at, acks or [])
             ok = [r for r in records if r.problem is None]
             doc_ids: list[int] = []
             if ok:
@@ -828,6 +831,16 @@ class Store:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
+
+
+def _acks_written(c: Connection, at: datetime, acks: list[PendingAck]) -> None:
+    if not acks:
+        return
+    c.execute(update(t.acks).where(t.acks.c.id.in_([a.id for a in acks])).values(written_at=at))
+    receipts = dict(c.execute(select(t.acks.c.id, t.acks.c.receipt_id).where(t.acks.c.id.in_([a.id for a in acks]))).all())
+    c.execute(insert(t.events), [dict(at=at, correlation_id=a.correlation_id, receipt_id=receipts[a.id], transaction_id=None, delivery_id=None,
+                                      stage="ack", state="sent", message=f"written to {a.path}") for a in acks])
+    c.execute(delete(t.work).where(t.work.c.id.in_([a.work_id for a in acks])))
 
 
 def _owner(claim: tuple[str, float] | None, at: datetime) -> dict:
