@@ -266,6 +266,10 @@ class DropFolder:
             return
         self._observer = observer
 
+    def waiting(self) -> int:
+        """Files seen but not yet complete (stable mode): ``serve --once`` waits for them."""
+        return len(self._seen)
+
     def close(self) -> None:
         observer, self._observer = self._observer, None
         if observer is not None:

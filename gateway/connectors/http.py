@@ -145,7 +145,9 @@ class HttpConnector:
         self._headers = {"Content-Type": "application/json", "Accept": "application/json, */*;q=0.5", "User-Agent": USER_AGENT}
         self._headers.update(headers or {})
         self._headers.update(secret_headers or {})
-        self._secrets = sorted({v for v in (secret_headers or {}).values() if v} | _inner_secrets(secret_headers or {}), key=len, reverse=True)
+        # Plain header values are secrets too (an API key put there through ${ENV}), as the options say.
+        masked = {**(headers or {}), **(secret_headers or {})}
+        self._secrets = sorted({v for v in masked.values() if v and len(v) >= 4} | _inner_secrets(secret_headers or {}), key=len, reverse=True)
         self._pool = _Pool(parts.scheme, parts.hostname, port, timeout_seconds, ssl_context)
 
     def __repr__(self) -> str:

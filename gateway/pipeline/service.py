@@ -24,6 +24,7 @@ from ..channels.drop_folder import drop_folders
 from ..config.partner import Partners
 from ..config.settings import Settings, load_settings
 from ..connectors import ConnectorContext, default_registry
+from ..errors import StoreError
 from ..home import Home
 from ..store import Receipt, Store
 from ..translate import ProfileDirectory, Translator
@@ -148,6 +149,10 @@ class Gateway:
                 log.info("received %s (%d bytes)", inbound.name, len(inbound.data), extra=extra)
         return receipt
 
+    def _waiting_files(self) -> bool:
+        """Files seen in a drop folder but not yet complete (stable mode: size and time still to settle)."""
+        return any(getattr(ch, "waiting", lambda: 0)() for ch in self._channels)
+
     def poll_channels(self) -> int:
         got = 0
         for ch in self._channels:
@@ -172,17 +177,28 @@ class Gateway:
         ws = self.settings.workers
         last_scan = 0.0
         last_progress = time.monotonic()
+        outage = 0  # consecutive store failures, for the backoff
         try:
             while not self._stop.is_set():
-                scanned = 0
-                if channels and (self._wake.is_set() or time.monotonic() - last_scan >= ws.rescan_seconds or once):
-                    self._wake.clear()
-                    if not once:
-                        self.refresh()
-                    scanned = self.poll_channels()
-                    summary.files += scanned
-                    last_scan = time.monotonic()
-                done = worker.step()
+                try:
+                    scanned = 0
+                    if channels and (self._wake.is_set() or time.monotonic() - last_scan >= ws.rescan_seconds or once):
+                        self._wake.clear()
+                        if not once:
+                            self.refresh()
+                        scanned = self.poll_channels()
+                        summary.files += scanned
+                        last_scan = time.monotonic()
+                    done = worker.step()
+                    outage = 0
+                except StoreError as exc:  # the database is restarting, failing over, unreachable: wait and try again
+                    outage += 1
+                    wait = min(30.0, ws.poll_seconds * 2 ** min(outage, 8))
+                    log.error("store unavailable (%s); trying again in %.0fs", exc, wait)
+                    if once and outage >= 5:
+                        raise
+                    self._wake.wait(wait)
+                    continue
                 summary.work += done
                 if progress is not None and time.monotonic() - last_progress >= 1.0:
                     progress(summary)
@@ -190,14 +206,19 @@ class Gateway:
                 if done:
                     continue
                 if once:
+                    if scanned == 0 and not self._waiting_files():
+                        break  # nothing new arrived, nothing is ready, no file is waiting to be complete: done
                     if scanned == 0:
-                        break  # nothing new arrived and nothing is ready: done
+                        self._wake.wait(ws.poll_seconds)
                     continue
                 self._wake.wait(ws.poll_seconds)
         finally:
-            released = self.store.release(worker.id)
-            if released:
-                log.info("released %d claimed work item(s) for other workers", released)
+            try:
+                released = self.store.release(worker.id)
+                if released:
+                    log.info("released %d claimed work item(s) for other workers", released)
+            except StoreError as exc:
+                log.error("could not release claimed work (%s): it comes back when the lease runs out", exc)
             self._close_channels()
             self._close_connectors()
         return summary

@@ -149,18 +149,23 @@ class Stages:
         rec = EnvelopeRecord(pid)
         keys = {ix.index: f"{ix.sender_qualifier}:{ix.sender_id.strip()}|{ix.receiver_qualifier}:{ix.receiver_id.strip()}|{ix.control_number}"
                 for ix in report.interchanges}
-        if not force:
-            earlier = seen(list(keys.values()))
-            if earlier:
-                dup = ", ".join(f"ISA13 {k.rsplit('|', 1)[1]} (receipt {r})" for k, r in earlier.items())
-                raise Stop(Problem("validate", "duplicate.interchange", f"{name}: interchange already received: {dup}; "
-                                   "reprocess it to process it again"), pid)
+        twice = sorted({k for k in keys.values() if list(keys.values()).count(k) > 1})
+        if twice:
+            raise Stop(Problem("validate", "duplicate.interchange", f"{name}: the file holds the same interchange more than once: "
+                               + ", ".join(f"ISA13 {k.rsplit('|', 1)[1]}" for k in twice)), pid)
+        earlier = seen(list(keys.values()))
+        if earlier and not force:
+            dup = ", ".join(f"ISA13 {k.rsplit('|', 1)[1]} (receipt {r})" for k, r in earlier.items())
+            raise Stop(Problem("validate", "duplicate.interchange", f"{name}: interchange already received: {dup}; "
+                               "reprocess it to process it again"), pid)
         parsed = Parsed(profile, view, validator)
         ordinal = 0
         for ix in report.interchanges:
             broken = any(f.severity == "error" for f in ix.findings)
+            # A rejected interchange keeps no dedupe key: the partner's corrected resend may use the same ISA13.
+            key = None if broken or keys[ix.index] in earlier else keys[ix.index]
             irec = InterchangeRecord(f"{ix.sender_qualifier}:{ix.sender_id.strip()}", f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
-                                     ix.control_number, "rejected" if broken else "accepted", None if force else keys[ix.index])
+                                     ix.control_number, "rejected" if broken else "accepted", key)
             for f in ix.findings:
                 rec.notes.append(f"interchange {ix.control_number}: {f.code}: {f.message}")
             for g in ix.groups:
@@ -240,8 +245,10 @@ class Stages:
                 translated = parsed.flat.get(p.ordinal)
             else:
                 t = parsed.sets.get(p.ordinal)
-                if t is not None and t.status == "rejected":  # still rejected (a reprocess without a fix): say so as the first time
-                    rec.problem = _rejected(t, name, False, False)
+                broken = t is not None and any(f.severity == "error" for f in t.group.interchange.findings)
+                group_rejected = t is not None and t.group.ack_code == "R"
+                if t is not None and (t.status == "rejected" or broken or group_rejected):  # still rejected: say so as the first time
+                    rec.problem = _rejected(t, name, broken, group_rejected)
                     out.append(rec)
                     continue
                 translated = self.translator.map_set(parsed.validator, t, parsed.view, name) if t is not None else None
@@ -299,10 +306,15 @@ def _rejected(t: TransactionResult, name: str, broken: bool, group_rejected: boo
         ref = f.element or f.segment or ""
         reason = f"{name}: {t.set_id} {t.control_number} rejected: {ref + ' ' if ref else ''}at {where}: {f.message}"
     elif broken:
-        reason = f"{name}: {t.set_id} {t.control_number}: its interchange envelope is broken"
+        first = next(f for f in t.group.interchange.findings if f.severity == "error")
+        reason = f"{name}: {t.set_id} {t.control_number}: its interchange envelope is broken: {first.code}: {first.message}"
+    elif group_rejected:
+        first = next((f for f in t.group.findings if f.severity == "error"), None)
+        reason = f"{name}: {t.set_id} {t.control_number}: its functional group was rejected" + (f": {first.code}: {first.message}" if first else "")
     else:
-        reason = f"{name}: {t.set_id} {t.control_number}: its functional group was rejected" if group_rejected else f"{name}: rejected"
-    return Problem("validate", "x12.rejected", reason, [_finding(f) for f in t.findings])
+        reason = f"{name}: rejected"
+    envelope = [f for f in t.group.interchange.findings + t.group.findings if f.severity == "error"] if broken or group_rejected else []
+    return Problem("validate", "x12.rejected", reason, [_finding(f) for f in envelope + t.findings])
 
 
 def _keys(doc: dict) -> dict[str, str | None]:

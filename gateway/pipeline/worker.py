@@ -24,8 +24,9 @@ from collections.abc import Callable
 
 from ..channels.drop_folder import write_outbound
 from ..connectors import ConnectorContext, DeliveryItem
-from ..errors import ConfigError, DeliveryError, GatewayError
-from ..store import DeliveryOutcome, PendingAck, PendingDelivery, Problem, Store, Work
+from ..errors import ConfigError, DeliveryError, GatewayError, StoreError
+from ..store import DeliveryOutcome, MappedRecord, PendingAck, PendingDelivery, Problem, Store, Work
+from ..store.store import LeaseLost
 from .stages import Counters, Parsed, Stages, Stop
 
 log = logging.getLogger("gateway.pipeline")
@@ -77,7 +78,7 @@ class Worker:
             rec, parsed = self.stages.envelope(data, r.name, r.partner_id, r.correlation_id, force=w.kind == "reprocess",
                                                seen=self.store.seen_interchanges, counters=Counters(self.store.next_counters))
         except Stop as stop:
-            self.store.quarantine_receipt(w, r.id, stop.problem, stop.partner_id)
+            self.store.quarantine_receipt(w, r.id, stop.problem, stop.partner_id, owner=self.id)
             log.warning("%s quarantined: %s: %s", r.name, stop.problem.code, stop.problem.reason,
                         extra={"correlation_id": r.correlation_id, "partner": stop.partner_id})
             return
@@ -88,15 +89,23 @@ class Worker:
         sets = sum(len(g.transactions) for ix in rec.interchanges for g in ix.groups) + len(rec.documents)
         log.info("%s: %d document(s) from partner %s", r.name, sets, rec.partner_id or "?",
                  extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
+        # The receipt's work is done and committed: from here on a failure belongs to the follow-up work.
+        self._guard(lambda: self._after_envelope(r, rec, parsed, acks, follow), acks + ([follow] if follow else []))
+
+    def _after_envelope(self, r, rec, parsed: Parsed, acks: list[Work], follow: Work | None) -> None:
         written = []
         for work, ack in zip(acks, rec.acks, strict=True):  # from memory: the rows were just committed
             written.append(PendingAck(work.id, work.ref_id, ack.path, ack.body, r.correlation_id, rec.partner_id))
             write_outbound_path(ack.path, ack.body)
             log.info("acknowledgement written: %s", ack.path, extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
-        if follow is not None:
-            self.map(follow, parsed, r.name, written)  # recorded with the mapping: one commit fewer
-        else:
+        if follow is None:
             self.store.acks_written(written)
+            return
+        try:
+            self.map(follow, parsed, r.name, written)  # recorded with the mapping: one commit fewer
+        except Exception:
+            self.store.acks_written(written)  # they are out: never written a second time
+            raise
 
     def map(self, w: Work, parsed: Parsed | None = None, name: str | None = None, acks: list[PendingAck] | None = None) -> None:
         pending = self.store.transactions_to_map(w)
@@ -110,15 +119,17 @@ class Worker:
             try:
                 parsed = self.stages.parse_again(self.store.payload(r.sha256), r.name, pending[0].partner_id or r.partner_id)
             except Stop as stop:
-                from ..store import MappedRecord
-
-                self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending], acks=acks)
+                self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending], claim=self._claim(),
+                                          acks=acks)
                 return
         records = self.stages.map_transactions(pending, parsed, name)
         for rec in records:
             if rec.problem is not None:
                 log.warning("%s quarantined: %s: %s", name, rec.problem.code, rec.problem.reason, extra={"correlation_id": rec.correlation_id})
-        self.deliver_pending(self.store.record_mapping(w, records, claim=self._claim(), acks=acks))
+        pending_deliveries = self.store.record_mapping(w, records, claim=self._claim(), acks=acks)
+        # The map work is done and committed: a failure now belongs to the deliveries.
+        self._guard(lambda: self.deliver_pending(pending_deliveries),
+                    [Work(p.work_id, "delivery", p.id, p.attempts) for p in pending_deliveries])
 
     def write_acks(self, work: list[Work]) -> None:
         if not work:
@@ -152,7 +163,7 @@ class Worker:
                     if o.state == "delivered":
                         outcomes[i] = DeliveryOutcome(o.work_id, o.delivery_id, "retry", error=error,
                                                       delay=self.rt.settings.retry.delay(1))
-        self.store.record_deliveries(outcomes)
+        self.store.record_deliveries(outcomes, owner=self.id)
 
     def _deliver_one(self, p: PendingDelivery, used: dict | None = None, index: int = 0) -> DeliveryOutcome:
         retry = self.rt.settings.retry
@@ -188,24 +199,43 @@ class Worker:
     # -- failures ----------------------------------------------------------------------------------
 
     def _guard(self, fn: Callable[[], None], work: list[Work]) -> None:
-        """Run a stage; an unexpected failure (a bug, the database going away) puts its work back with backoff
-        instead of losing it; a file that keeps failing is quarantined so it stops blocking nothing else."""
+        """Run a stage. An unexpected failure (a bug, a value the database refuses) puts its work back with
+        backoff instead of losing it, and after ``retry.max_attempts`` quarantines what the work was about.
+        A lost lease means another worker owns the item now: nothing to do. A store that is down is the serve
+        loop's business (it backs off)."""
         if not work:
             return
         try:
             fn()
+        except LeaseLost as exc:
+            log.warning("%s; leaving it to its new owner", exc)
+        except StoreError:
+            raise
         except Exception as exc:
-            retry = self.rt.settings.retry
-            detail = f"{exc.__class__.__name__}: {exc}"
-            log.error("work %s failed: %s\n%s", [f"{w.kind}:{w.ref_id}" for w in work], detail, traceback.format_exc())
-            for w in work:
-                try:
-                    if w.kind in ("receipt", "reprocess") and w.attempts + 1 >= retry.max_attempts:
-                        self.store.quarantine_receipt(w, w.ref_id, Problem("pipeline", "pipeline.error", f"failed {w.attempts + 1} times: {detail}"))
-                    else:
-                        self.store.retry(w, detail, retry.delay(w.attempts + 1))
-                except GatewayError:
-                    pass  # the store is down: the lease runs out and the work comes back
+            self._fail(work, exc)
+
+    def _fail(self, work: list[Work], exc: Exception) -> None:
+        retry = self.rt.settings.retry
+        detail = f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        log.error("work %s failed: %s\n%s", [f"{w.kind}:{w.ref_id}" for w in work], detail, traceback.format_exc())
+        for w in work:
+            try:
+                if w.attempts + 1 < retry.max_attempts or w.kind == "ack":  # an ack must go out: it keeps trying, capped
+                    self.store.retry(w, detail, retry.delay(w.attempts + 1), owner=self.id)
+                    continue
+                problem = Problem("pipeline", "pipeline.error", f"failed {w.attempts + 1} times: {detail}")
+                if w.kind in ("receipt", "reprocess"):
+                    self.store.quarantine_receipt(w, w.ref_id, problem, owner=self.id)
+                elif w.kind in ("map", "transaction"):
+                    pending = self.store.transactions_to_map(w)
+                    self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=problem) for p in pending], claim=self._claim())
+                elif w.kind == "delivery":
+                    self.store.record_deliveries([DeliveryOutcome(w.id, w.ref_id, "quarantined", error=problem.reason, code=problem.code)],
+                                                 owner=self.id)
+            except LeaseLost:
+                pass
+            except GatewayError:
+                pass  # the store is down: the lease runs out and the work comes back
 
 
 def write_outbound_path(path: str, body: str) -> str:

@@ -137,9 +137,11 @@ acks = Table(
     Column("written_at", DateTime),
 )
 
+BigId = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid is 64-bit; PostgreSQL's int4 would run out
+
 work = Table(
     "work", metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("kind", String(20), nullable=False),  # receipt, reprocess, map, transaction, ack, delivery
     Column("ref_id", Integer, nullable=False),
     Column("available_at", DateTime, nullable=False),
@@ -148,7 +150,7 @@ work = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
     UniqueConstraint("kind", "ref_id", name="uq_work_kind_ref"),
-    Index("ix_work_ready", "available_at"),
+    Index("ix_work_ready", "kind", "available_at", "id"),
 )
 
 quarantine = Table(
@@ -170,7 +172,7 @@ quarantine = Table(
 
 events = Table(
     "events", metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", BigId, primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("correlation_id", String(40), index=True),
     Column("receipt_id", Integer, index=True),

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..errors import StoreError
 from . import schema as t
@@ -216,7 +216,7 @@ class Store:
         try:
             engine = make_engine(url)
         except Exception as exc:  # a malformed URL, a missing driver
-            raise StoreError(f"cannot open the store {url!r}: {exc}") from exc
+            raise StoreError(f"cannot open the store {_hide_password(url)}: {exc}") from exc
         if migrate_schema:
             migrate(engine)
         return cls(engine)
@@ -231,23 +231,25 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    @contextmanager
     def _tx(self):
+        """A writing transaction. A lost or refused connection becomes a (retryable) ``StoreError``."""
         try:
-            return self.engine.begin()
-        except OperationalError as exc:
-            raise StoreError(f"store {self.describe()} is unavailable: {str(exc).splitlines()[0]}") from exc
+            with self.engine.begin() as c:
+                yield c
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreError(f"store {self.describe()} is unavailable: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
 
     @contextmanager
     def _read(self):
         """A read-only transaction: on SQLite it takes no write lock (``engine.py`` starts it DEFERRED)."""
         try:
-            conn = self.engine.connect()
-        except OperationalError as exc:
-            raise StoreError(f"store {self.describe()} is unavailable: {str(exc).splitlines()[0]}") from exc
-        with conn:
-            conn.execution_options(gateway_read=True)
-            with conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                conn.execution_options(gateway_read=True)
+                with conn.begin():
+                    yield conn
+        except (OperationalError, InterfaceError) as exc:
+            raise StoreError(f"store {self.describe()} is unavailable: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
 
     # -- receive -----------------------------------------------------------------------------------
 
@@ -346,11 +348,14 @@ class Store:
                 return 0
             return c.execute(update(t.work).where(t.work.c.claimed_by.in_(dead)).values(claimed_by=None, claimed_until=None)).rowcount
 
-    def retry(self, work: Work, error: str, delay: float) -> None:
-        """A transient failure: the item is ready again after ``delay`` seconds."""
+    def retry(self, work: Work, error: str, delay: float, owner: str | None = None) -> None:
+        """A transient failure: the item is ready again after ``delay`` seconds (with ``owner``: only if still ours)."""
         at = now()
         with self._tx() as c:
-            c.execute(update(t.work).where(t.work.c.id == work.id).values(
+            q = update(t.work).where(t.work.c.id == work.id)
+            if owner is not None:
+                q = q.where(t.work.c.claimed_by == owner)
+            c.execute(q.values(
                 claimed_by=None, claimed_until=None, attempts=t.work.c.attempts + 1, last_error=error[:2000],
                 available_at=at + timedelta(seconds=delay)))
 
@@ -406,12 +411,12 @@ class Store:
             problems: list[tuple[int, TransactionRecord]] = []
             for ix in rec.interchanges:
                 ix_id = c.execute(insert(t.interchanges).values(
-                    receipt_id=receipt_id, sender=ix.sender, receiver=ix.receiver, control_number=ix.control_number,
-                    dedupe_key=ix.dedupe_key, state=ix.state, created_at=at).returning(t.interchanges.c.id)).scalar_one()
+                    receipt_id=receipt_id, sender=_cut(ix.sender, 40), receiver=_cut(ix.receiver, 40), control_number=_cut(ix.control_number, 9),
+                    dedupe_key=_cut(ix.dedupe_key, 100), state=ix.state, created_at=at).returning(t.interchanges.c.id)).scalar_one()
                 for g in ix.groups:
                     g_id = c.execute(insert(t.groups).values(
-                        interchange_id=ix_id, functional_id=g.functional_id, control_number=g.control_number, version=g.version,
-                        state=g.state).returning(t.groups.c.id)).scalar_one()
+                        interchange_id=ix_id, functional_id=_cut(g.functional_id, 2), control_number=_cut(g.control_number, 9),
+                        version=_cut(g.version, 12), state=g.state).returning(t.groups.c.id)).scalar_one()
                     for tr in g.transactions:
                         tx_rows.append(_tx_row(tr, receipt_id, rec.partner_id, at, ix_id, g_id))
             for tr in rec.documents:
@@ -441,7 +446,7 @@ class Store:
                 events.append(dict(at=at, correlation_id=cid, receipt_id=receipt_id, transaction_id=None, delivery_id=None, stage="ack",
                                    state="queued", message=f"{a.kinds} {a.control_number} -> {a.path}"))
             c.execute(insert(t.events), events)
-            c.execute(delete(t.work).where(t.work.c.id == work.id))
+            _take(c, work, owner_of(claim))
             map_work = None
             if len(problems) < len(ids):
                 wid = c.execute(insert(t.work).values(kind="map", ref_id=receipt_id, available_at=at, attempts=0, **owner)
@@ -449,10 +454,12 @@ class Store:
                 map_work = Work(wid, "map", receipt_id, 0)
         return ack_work, map_work
 
-    def quarantine_receipt(self, work: Work, receipt_id: int, problem: Problem, partner_id: str | None = None) -> None:
+    def quarantine_receipt(self, work: Work, receipt_id: int, problem: Problem, partner_id: str | None = None,
+                           owner: str | None = None) -> None:
         """The whole file stops (unreadable, not X12, unknown partner, duplicate interchange...)."""
         at = now()
         with self._tx() as c:
+            _take(c, work, owner)
             cid = c.execute(select(t.receipts.c.correlation_id).where(t.receipts.c.id == receipt_id)).scalar_one()
             values: dict[str, Any] = {"state": "quarantined", "updated_at": at}
             if partner_id is not None:
@@ -460,7 +467,6 @@ class Store:
             c.execute(update(t.receipts).where(t.receipts.c.id == receipt_id).values(**values))
             _quarantine(c, at, "receipt", receipt_id, receipt_id, partner_id, cid, problem)
             _event(c, at, problem.stage, "quarantined", cid, receipt_id=receipt_id, message=f"{problem.code}: {problem.reason}"[:4000])
-            c.execute(delete(t.work).where(t.work.c.id == work.id))
 
     # -- acks --------------------------------------------------------------------------------------
 
@@ -490,7 +496,7 @@ class Store:
         if work.kind == "map":
             q = q.where(t.transactions.c.receipt_id == work.ref_id, t.transactions.c.state == "received")
         else:
-            q = q.where(t.transactions.c.id == work.ref_id)
+            q = q.where(t.transactions.c.id == work.ref_id, t.transactions.c.state == "received")
         with self._read() as c:
             rows = c.execute(q.order_by(t.transactions.c.ordinal)).all()
         return [PendingTransaction(*r) for r in rows]
@@ -503,14 +509,21 @@ class Store:
         at = now()
         owner = _owner(claim, at)
         with self._tx() as c:
+            _take(c, work, owner_of(claim))
             _acks_written(c, at, acks or [])
+            # Only sets still waiting to be mapped: another item (a reprocess next to a file's own map work) may have been first.
+            q = select(t.transactions.c.id).where(t.transactions.c.id.in_([r.transaction_id for r in records]), t.transactions.c.state == "received")
+            if self.dialect == "postgresql":
+                q = q.with_for_update()
+            waiting = set(c.execute(q).scalars())
+            records = [r for r in records if r.transaction_id in waiting]
             ok = [r for r in records if r.problem is None]
             doc_ids: list[int] = []
             if ok:
                 doc_ids = list(c.execute(insert(t.documents).returning(t.documents.c.id, sort_by_parameter_order=True), [
-                    dict(transaction_id=r.transaction_id, document_type=r.document_type, spec=r.spec, body=r.body,
-                         po_number=r.keys.get("po_number"), asn_id=r.keys.get("asn_id"), invoice_number=r.keys.get("invoice_number"),
-                         created_at=at) for r in ok]).scalars())
+                    dict(transaction_id=r.transaction_id, document_type=r.document_type, spec=_cut(r.spec, 200), body=r.body,
+                         po_number=_cut(r.keys.get("po_number"), 80), asn_id=_cut(r.keys.get("asn_id"), 80),
+                         invoice_number=_cut(r.keys.get("invoice_number"), 80), created_at=at) for r in ok]).scalars())
             delivery_rows = []
             delivery_docs: list[MappedRecord] = []
             events = []
@@ -519,7 +532,7 @@ class Store:
             if ok:  # one statement for all: executemany
                 c.execute(update(t.transactions).where(t.transactions.c.id == bindparam("tid")).values(
                     state="translated", stage="route", document_type=bindparam("dt"), business_key=bindparam("bk"), updated_at=at),
-                    [{"tid": r.transaction_id, "dt": r.document_type, "bk": r.business_key} for r in ok])
+                    [{"tid": r.transaction_id, "dt": r.document_type, "bk": _cut(r.business_key, 80)} for r in ok])
             for r, did in zip(ok, doc_ids, strict=True):
                 partner = partners.get(r.transaction_id)
                 for rt in r.routes:
@@ -542,7 +555,7 @@ class Store:
                 if r.problem is None:
                     continue
                 c.execute(update(t.transactions).where(t.transactions.c.id == r.transaction_id).values(
-                    state="quarantined", stage=r.problem.stage, document_type=r.document_type, business_key=r.business_key, updated_at=at))
+                    state="quarantined", stage=r.problem.stage, document_type=r.document_type, business_key=_cut(r.business_key, 80), updated_at=at))
                 rid, partner = c.execute(select(t.transactions.c.receipt_id, t.transactions.c.partner_id)
                                          .where(t.transactions.c.id == r.transaction_id)).one()
                 _quarantine(c, at, "transaction", r.transaction_id, rid, partner, r.correlation_id, r.problem)
@@ -550,7 +563,6 @@ class Store:
                                    stage=r.problem.stage, state="quarantined", message=f"{r.problem.code}: {r.problem.reason}"[:4000]))
             if events:
                 c.execute(insert(t.events), events)
-            c.execute(delete(t.work).where(t.work.c.id == work.id))
         return delivery_work
 
     # -- the delivery stage ------------------------------------------------------------------------
@@ -572,14 +584,24 @@ class Store:
         with self._tx() as c:
             c.execute(delete(t.work).where(t.work.c.id.in_(work_ids)))
 
-    def record_deliveries(self, outcomes: list[DeliveryOutcome]) -> None:
+    def record_deliveries(self, outcomes: list[DeliveryOutcome], owner: str | None = None) -> int:
         """Delivered, to retry (after ``delay``) or quarantined; a transaction whose deliveries are all
-        delivered becomes delivered. One commit for the batch."""
+        delivered becomes delivered. One commit for the batch. With ``owner``, outcomes whose work item is no
+        longer leased to it (the lease ran out and another worker took over) are dropped: that worker's word
+        counts. Returns how many outcomes were recorded."""
         if not outcomes:
-            return
+            return 0
         at = now()
         d, tr = t.deliveries, t.transactions
         with self._tx() as c:
+            if owner is not None:
+                q = select(t.work.c.id).where(t.work.c.id.in_([o.work_id for o in outcomes]), t.work.c.claimed_by == owner)
+                if self.dialect == "postgresql":
+                    q = q.with_for_update()
+                mine = set(c.execute(q).scalars())
+                outcomes = [o for o in outcomes if o.work_id in mine]
+                if not outcomes:
+                    return 0
             info = {r.id: r for r in c.execute(select(d.c.id, d.c.transaction_id, d.c.connector, d.c.route, tr.c.correlation_id,
                                                       tr.c.receipt_id, tr.c.partner_id)
                                                .join(tr, tr.c.id == d.c.transaction_id)
@@ -617,6 +639,7 @@ class Store:
                 c.execute(delete(t.work).where(t.work.c.id.in_(done_work)))
             events += self._settle(c, at, touched)
             c.execute(insert(t.events), events)
+        return len(outcomes)
 
     def _settle(self, c: Connection, at: datetime, transaction_ids: Iterable[int]) -> list[dict]:
         """Transaction states that follow from their deliveries."""
@@ -635,7 +658,14 @@ class Store:
         for tid, by in counts.items():
             if by.get("pending"):
                 continue
-            new = "quarantined" if by.get("quarantined") else ("delivered" if by.get("delivered") else current.get(tid))
+            if by.get("quarantined"):
+                new = "quarantined"
+            elif by.get("delivered"):
+                new = "delivered"
+            elif by.get("discarded"):
+                new = "discarded"  # every route given up
+            else:
+                new = current.get(tid)
             if new != current.get(tid):
                 if new == "delivered":
                     delivered_ids.append(tid)
@@ -686,19 +716,28 @@ class Store:
                                        "last_error": dv["last_error"]}
         return out
 
+    def _open_item(self, c: Connection, qid: int):
+        q = select(t.quarantine).where(t.quarantine.c.id == qid)
+        if self.dialect == "postgresql":
+            q = q.with_for_update()  # two operators reprocessing the same item: one wins, the other sees it is not open
+        return c.execute(q).mappings().first()
+
     def reprocess(self, qid: int) -> dict:
         """Queue a quarantined item again, from the stage it failed in. Raises KeyError/ValueError when it cannot."""
         at = now()
         with self._tx() as c:
-            r = c.execute(select(t.quarantine).where(t.quarantine.c.id == qid)).mappings().first()
+            r = self._open_item(c, qid)
             if r is None:
                 raise KeyError(qid)
             if r["state"] != "open":
                 raise ValueError(f"quarantine item {qid} is {r['state']}, not open")
             kind, ref = r["kind"], r["ref_id"]
             if kind == "receipt":
+                if c.execute(select(t.transactions.c.id).where(t.transactions.c.receipt_id == ref).limit(1)).first() is not None:
+                    raise ValueError(f"quarantine item {qid}: the file's documents were already recorded; reprocess those instead")
                 c.execute(update(t.receipts).where(t.receipts.c.id == ref).values(state="received", updated_at=at))
-                _requeue(c, "reprocess", ref, at)
+                # Only a reported duplicate is let through the duplicate checks: reprocessing is the operator's "yes, again".
+                _requeue(c, "reprocess" if r["code"].startswith("duplicate.") else "receipt", ref, at)
             elif kind == "transaction":
                 c.execute(update(t.transactions).where(t.transactions.c.id == ref).values(state="received", stage="map", updated_at=at))
                 _requeue(c, "transaction", ref, at)
@@ -716,7 +755,7 @@ class Store:
     def discard(self, qid: int, reason: str | None = None) -> dict:
         at = now()
         with self._tx() as c:
-            r = c.execute(select(t.quarantine).where(t.quarantine.c.id == qid)).mappings().first()
+            r = self._open_item(c, qid)
             if r is None:
                 raise KeyError(qid)
             if r["state"] != "open":
@@ -833,6 +872,40 @@ class Store:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
+class LeaseLost(StoreError):
+    """The work item is no longer leased to this worker (its lease ran out and another took it): nothing was recorded."""
+
+    code = "store.lease_lost"
+
+
+def owner_of(claim: tuple[str, float] | None) -> str | None:
+    return claim[0] if claim else None
+
+
+def _take(c: Connection, work: Work, owner: str | None) -> None:
+    """Finish a work item inside the transaction that records its outcome; with ``owner``, only if still ours."""
+    q = delete(t.work).where(t.work.c.id == work.id)
+    if owner is not None:
+        q = q.where(t.work.c.claimed_by == owner)
+    if c.execute(q).rowcount == 0 and owner is not None:
+        raise LeaseLost(f"work {work.kind}:{work.ref_id} is no longer leased to {owner}")
+
+
+def _cut(value: str | None, size: int) -> str | None:
+    """Values from partner files fit their columns on every database (PostgreSQL refuses what SQLite would keep);
+    the full value stays in the stored payload and in the findings."""
+    return value if value is None or len(value) <= size else value[:size]
+
+
+def _hide_password(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(the configured URL)"
+
+
 def _acks_written(c: Connection, at: datetime, acks: list[PendingAck]) -> None:
     if not acks:
         return
@@ -863,7 +936,8 @@ def _iso(value: datetime | None) -> str | None:
 def _tx_row(tr: TransactionRecord, receipt_id: int, partner_id: str | None, at: datetime, ix_id: int | None = None,
             g_id: int | None = None) -> dict:
     return dict(correlation_id=tr.correlation_id, receipt_id=receipt_id, interchange_id=ix_id, group_id=g_id, partner_id=partner_id,
-                ordinal=tr.ordinal, set_id=tr.set_id, control_number=tr.control_number, version=tr.version, document_type=None,
+                ordinal=tr.ordinal, set_id=_cut(tr.set_id, 6), control_number=_cut(tr.control_number, 9), version=_cut(tr.version, 12),
+                document_type=None,
                 business_key=None, state="quarantined" if tr.problem else "received", stage="envelope" if tr.problem else "map",
                 created_at=at, updated_at=at)
 

@@ -433,3 +433,39 @@ def test_an_unverifiable_certificate_is_terminal(tls_url, context):
     assert caught.value.retryable is False and "TLS certificate not accepted" in str(caught.value)
     assert receiver.requests == []
     connector.close()
+
+
+def test_a_header_value_echoed_by_the_server_is_masked_in_errors():
+    import http.server
+    import threading
+
+    from gateway.connectors import ConnectorContext, DeliveryItem, default_registry
+    from gateway.errors import DeliveryError
+    from gateway.home import Home
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the stdlib's name
+            body = f"bad key {self.headers.get('X-Api-Key')}".encode()
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/orders"
+        conn = default_registry(plugins=False).create("http", {"url": url, "headers": {"X-Api-Key": "s3cr3t-key-value"}, "retries": 0},
+                                                      ConnectorContext(Home(__import__("pathlib").Path("."), True, None), {}))
+        try:
+            conn.deliver(DeliveryItem("k1", {"po_number": "1"}, "purchase_order", "acme", "c1"))
+        except DeliveryError as exc:
+            assert "s3cr3t-key-value" not in str(exc) and "bad key" in str(exc)
+        else:
+            raise AssertionError("a 400 must fail")
+    finally:
+        server.shutdown()

@@ -225,3 +225,62 @@ def test_routes_name_a_connector_with_bad_options(home, erp):
     gw = run(home, erp)
     items = gw.store.quarantine_items()
     assert {q["code"] for q in items} == {"route.invalid"} and "paht" in items[0]["reason"]
+
+
+def test_a_rejected_interchange_does_not_block_the_corrected_resend(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    broken = ACME_850.read_bytes().replace(b"IEA*1*000007101", b"IEA*1*000007199")  # IEA02 does not match ISA13
+    drop(home, "acme-retail", "po-broken.x12", broken)
+    run(home, erp)
+    assert erp.documents == {}
+    drop(home, "acme-retail", "po-fixed.x12", ACME_850.read_bytes())
+    gw = run(home, erp)
+    assert len(erp.documents) == 2
+    assert "duplicate.interchange" not in {q["code"] for q in gw.store.quarantine_items()}
+
+
+def test_the_same_interchange_twice_in_one_file_is_a_duplicate_not_a_crash(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "twice.x12", ACME_850.read_bytes() * 2)
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "duplicate.interchange" and "more than once" in q["reason"] and "000007101" in q["reason"]
+    assert gw.store.status()["work"] == {"ready": 0, "claimed": 0, "waiting": 0}
+
+
+def test_a_failure_after_the_envelope_retries_the_mapping_not_the_file(home, erp, monkeypatch):
+    from gateway.pipeline.stages import Stages
+
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    real = Stages.map_transactions
+    calls = []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("injected: the mapping stage fell over once")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Stages, "map_transactions", flaky)
+    gw = run(home, erp)
+    assert len(calls) == 2 and len(erp.documents) == 2
+    s = gw.store.status()
+    assert s["receipts"]["processed"] == 1 and s["receipts"]["quarantined"] == 0 and s["transactions"]["delivered"] == 2
+    assert len(list((home.root / "outbound" / "acme-retail").glob("ack-*.x12"))) == 1
+
+
+def test_a_mapping_that_always_fails_ends_in_quarantine_not_a_loop(home, erp, monkeypatch):
+    from gateway.pipeline.stages import Stages
+
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("injected: a bug in the mapping stage")
+
+    monkeypatch.setattr(Stages, "map_transactions", broken)
+    gw = run(home, erp)  # max_attempts 3 with no backoff (the fixture's gateway.yaml)
+    items = gw.store.quarantine_items()
+    assert {q["code"] for q in items} == {"pipeline.error"} and len(items) == 2 and "failed 3 times" in items[0]["reason"]
+    assert gw.store.status()["work"]["ready"] == 0

@@ -257,3 +257,107 @@ def test_counters_hand_out_disjoint_ranges(store):
     assert store.next_counter("ack:acme:isa", 3) == 2
     assert store.next_counter("ack:acme:isa") == 5
     assert store.next_counter("ack:other:isa") == 1
+
+
+# -- review findings: ownership, reprocess rules, settle, values that do not fit ---------------------
+
+
+def test_a_worker_whose_lease_ran_out_records_nothing(store):
+    from gateway.store.store import LeaseLost
+
+    r = receive(store)
+    [stale] = store.claim("host:1:0", lease_seconds=-1)  # A's lease has run out...
+    [fresh] = store.claim("host:2:0")  # ...and B took the file over
+    assert fresh.id == stale.id
+    with pytest.raises(LeaseLost):
+        store.record_envelope(stale, r.id, envelope_with(2), claim=("host:1:0", 60))
+    store.record_envelope(fresh, r.id, envelope_with(2), claim=("host:2:0", 60))
+    assert store.status()["transactions"]["received"] == 2  # B's outcome only, once
+
+
+def test_stale_delivery_outcomes_are_dropped(store):
+    _, deliveries = run_to_deliveries(store, n_sets=1, worker="host:1:0")
+    [p] = store.pending_deliveries(deliveries)
+    store.release("host:1:0")
+    store.claim("host:2:0", kinds=["delivery"])
+    assert store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "quarantined", error="late")], owner="host:1:0") == 0
+    assert store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "delivered", target="/erp/x")], owner="host:2:0") == 1
+    assert store.status()["transactions"]["delivered"] == 1 and store.quarantine_items() == []
+
+
+def test_only_a_reported_duplicate_is_reprocessed_past_the_duplicate_checks(store):
+    a = receive(store, name="a", data=b"x")
+    receive(store, name="b", data=b"x", mtime=2)  # duplicate.file
+    [w] = store.claim("host:1:0")
+    store.quarantine_receipt(w, a.id, Problem("identify", "partner.unknown", "who?"))
+    unknown, dup = sorted(store.quarantine_items(), key=lambda q: q["code"], reverse=True)
+    assert unknown["code"] == "partner.unknown" and dup["code"] == "duplicate.file"
+    store.reprocess(unknown["id"])
+    store.reprocess(dup["id"])
+    assert sorted(w.kind for w in store.claim("host:1:0", limit=5)) == ["receipt", "reprocess"]
+
+
+def test_a_file_whose_documents_exist_cannot_be_reprocessed_whole(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    store.record_envelope(w, r.id, envelope_with(1))
+    [w2] = store.claim("host:1:0")
+    [p] = store.transactions_to_map(w2)
+    store.record_mapping(w2, [MappedRecord(p.id, p.correlation_id, problem=Problem("map", "mapping.x", "boom"))])
+    from sqlalchemy import insert
+
+    from gateway.store import schema
+
+    with store.engine.begin() as c:  # as a pipeline.error on the receipt after its envelope was recorded would leave it
+        c.execute(insert(schema.quarantine).values(kind="receipt", ref_id=r.id, receipt_id=r.id, stage="pipeline", code="pipeline.error",
+                                                   reason="late failure", state="open", created_at=schema_now()))
+    item = next(q for q in store.quarantine_items() if q["kind"] == "receipt")
+    with pytest.raises(ValueError, match="already recorded"):
+        store.reprocess(item["id"])
+
+
+def schema_now():
+    from gateway.store.store import now
+
+    return now()
+
+
+def test_a_set_already_mapped_is_not_mapped_again_by_a_second_work_item(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    _, follow = store.record_envelope(w, r.id, envelope_with(1))
+    [p] = store.transactions_to_map(follow)
+    twin = Work(follow.id + 1000, "transaction", p.id, 0)  # e.g. a reprocess queued next to the file's own map work
+    rec = MappedRecord(p.id, p.correlation_id, "purchase_order", "s", "{}", {}, "PO1", [RouteRecord(0, "folder", f"{p.correlation_id}-r0")])
+    assert len(store.record_mapping(follow, [rec])) == 1
+    assert store.record_mapping(twin, [rec]) == []  # the set is no longer waiting: nothing recorded twice
+    assert store.status()["deliveries"]["pending"] == 1
+
+
+def test_discarding_the_only_quarantined_delivery_discards_the_transaction(store):
+    _, deliveries = run_to_deliveries(store, n_sets=1)
+    [p] = store.pending_deliveries(deliveries)
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "quarantined", error="400", code="delivery.rejected")])
+    [q] = store.quarantine_items()
+    store.discard(q["id"])
+    s = store.status()
+    assert s["transactions"]["quarantined"] == 0 and s["transactions"]["discarded"] == 1
+
+
+def test_partner_values_longer_than_their_columns_are_kept_cut_on_every_database(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    long_control = "1234567890123"
+    sets = [TransactionRecord(1, "850", long_control, "004010XXXXXXXXXX", new_correlation_id())]
+    ix = InterchangeRecord("ZZ:" + "A" * 60, "ZZ:US", long_control, "accepted", "k" * 150, [GroupRecord("POX", long_control, "0" * 20, "A", sets)])
+    store.record_envelope(w, r.id, EnvelopeRecord("acme", [ix]))
+    assert store.status()["transactions"]["received"] == 1
+
+
+def test_an_unreachable_database_is_a_store_error(tmp_path):
+    from gateway.errors import StoreError
+
+    store = Store(__import__("gateway.store.engine", fromlist=["make_engine"]).make_engine("postgresql+psycopg://127.0.0.1:1/nowhere"))
+    with pytest.raises(StoreError) as err:
+        store.claim("host:1:0")
+    assert err.value.retryable

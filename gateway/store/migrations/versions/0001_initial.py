@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('events',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
     sa.Column('correlation_id', sa.String(length=40), nullable=True),
     sa.Column('receipt_id', sa.Integer(), nullable=True),
@@ -67,7 +67,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quarantine_state'), ['state'], unique=False)
 
     op.create_table('work',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('ref_id', sa.Integer(), nullable=False),
     sa.Column('available_at', sa.DateTime(), nullable=False),
@@ -79,7 +79,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('kind', 'ref_id', name='uq_work_kind_ref')
     )
     with op.batch_alter_table('work', schema=None) as batch_op:
-        batch_op.create_index('ix_work_ready', ['available_at'], unique=False)
+        batch_op.create_index('ix_work_ready', ['kind', 'available_at', 'id'], unique=False)
 
     op.create_table('receipts',
     sa.Column('id', sa.Integer(), nullable=False),
