@@ -406,14 +406,7 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
     engine = _engine(ctx)
     gw = Gateway(home, spec_dirs=engine.spec_dirs, charset=engine.charset)
     _setup_logs(log_format or gw.settings.logging.format, log_level or gw.settings.logging.level)
-    children = []
-    if workers > 1:
-        base = [sys.executable, "-m", "cli", "--home", str(home.root), "--charset", engine.charset]
-        base += [a for d in engine.spec_dirs for a in ("--spec-dir", str(d))] + ["serve", "--no-channels"]
-        base += ["--once"] if once else []
-        base += ["--log-format", log_format] if log_format else []
-        base += ["--log-level", log_level] if log_level else []
-        children = [subprocess.Popen(base, cwd=str(Path(__file__).resolve().parent)) for _ in range(workers - 1)]
+    children: list = []
 
     def stop(signum, _frame) -> None:
         gw.stop()
@@ -421,8 +414,15 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
             if child.poll() is None:
                 child.send_signal(signum)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before any child exists: a signal in between is not lost
     signal.signal(signal.SIGINT, stop)
+    if workers > 1:
+        base = [sys.executable, "-m", "cli", "--home", str(home.root), "--charset", engine.charset]
+        base += [a for d in engine.spec_dirs for a in ("--spec-dir", str(d))] + ["serve", "--no-channels"]
+        base += ["--once"] if once else []
+        base += ["--log-format", log_format] if log_format else []
+        base += ["--log-level", log_level] if log_level else []
+        children.extend(subprocess.Popen(base, cwd=str(Path(__file__).resolve().parent)) for _ in range(workers - 1))
     import logging
 
     log = logging.getLogger("gateway.serve")

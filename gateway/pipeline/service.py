@@ -169,7 +169,7 @@ class Gateway:
         self._wake.set()
 
     def serve(self, *, once: bool = False, channels: bool = True, progress: Callable[[Summary], None] | None = None) -> Summary:
-        worker = Worker(self, self.worker_id())
+        worker = Worker(self, self.worker_id(), self._stop.is_set)
         summary = Summary()
         self.store.release_dead(socket.gethostname(), process_alive)
         if channels:

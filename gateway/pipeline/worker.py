@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import traceback
 from collections.abc import Callable
 
@@ -36,9 +37,10 @@ BATCH_KINDS = ("ack", "delivery")
 
 
 class Worker:
-    def __init__(self, runtime, worker_id: str) -> None:
+    def __init__(self, runtime, worker_id: str, stopping: Callable[[], bool] = lambda: False) -> None:
         self.rt = runtime
         self.id = worker_id
+        self.stopping = stopping  # true once a shutdown was asked for: long batches stop early
         self.processed = 0  # work items done, for progress reports
 
     @property
@@ -152,7 +154,16 @@ class Worker:
         if not pending:
             return
         used: dict[int, tuple[object, list[int]]] = {}
-        outcomes = [self._deliver_one(p, used, i) for i, p in enumerate(pending)]
+        # Slow targets (timeouts, retries) must not outlast the lease: what is left at half of it is handed back.
+        deadline = time.monotonic() + self.rt.settings.workers.lease_seconds / 2
+        outcomes: list[DeliveryOutcome] = []
+        for i, p in enumerate(pending):
+            if time.monotonic() > deadline or self.stopping():
+                left = [q.work_id for q in pending[i:]]
+                self.store.release(self.id, left)
+                log.info("handed back %d deliveries (batch time or shutdown)", len(left))
+                break
+            outcomes.append(self._deliver_one(p, used, i))
         for connector, indexes in used.values():  # durable before it is recorded as delivered
             try:
                 connector.flush()

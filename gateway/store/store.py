@@ -246,6 +246,8 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 conn.execution_options(gateway_read=True)
+                if self.dialect == "postgresql":  # several statements (status, trace) see one snapshot
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
         except (OperationalError, InterfaceError) as exc:
