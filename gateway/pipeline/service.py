@@ -206,6 +206,9 @@ class Gateway:
                 if done:
                     continue
                 if once:
+                    if not channels and self.store.in_flight():
+                        self._wake.wait(ws.poll_seconds)  # an extra worker: others may still be creating work
+                        continue
                     if scanned == 0 and not self._waiting_files():
                         break  # nothing new arrived, nothing is ready, no file is waiting to be complete: done
                     if scanned == 0:

@@ -329,6 +329,13 @@ class Store:
         with self._read() as c:
             return c.execute(select(func.min(t.work.c.available_at)).where(t.work.c.claimed_by.is_(None))).scalar()
 
+    def in_flight(self) -> int:
+        """Work items leased right now (being done somewhere, possibly creating more work)."""
+        at = now()
+        with self._read() as c:
+            return c.execute(select(func.count()).select_from(t.work).where(t.work.c.claimed_by.is_not(None), t.work.c.claimed_until >= at)
+                             ).scalar_one()
+
     def pending_work(self) -> int:
         with self._read() as c:
             return c.execute(select(func.count()).select_from(t.work)).scalar_one()
