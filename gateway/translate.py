@@ -33,6 +33,7 @@ from .formats.x12 import (
     Validator,
     bundled_dirs,
 )
+from .formats.x12.ack_reader import ACK_SETS, read_functional_ack
 from .formats.x12.delimiters import scan_isa
 from .formats.x12.lexer import BOM, WHITESPACE, open_source
 from .formats.x12.tree import build_tree
@@ -190,7 +191,15 @@ class Translator:
                     where = f.element or f.segment or ""
                     out.issues.append(Issue(f"x12.{f.code}", f.message, "", f"{where} segment {f.position.segment_number or '?'}"))
             return out
-        spec_name = self._forced or (partner.inbound_spec(t.set_id, version) if partner else None) or default_spec_name(t.set_id, version)
+        spec_name = self._forced or (partner.inbound_spec(t.set_id, version) if partner else None)
+        if spec_name is None and t.set_id in ACK_SETS:  # a partner's 997/999: the engine reads its own protocol
+            out.spec = "built-in/functional-ack"
+            doc = read_functional_ack(t.set_id, t.segments or [], ix.delimiters)
+            doc["correlation"] = _correlation(partner, ix, group, t, name)
+            out.document = doc
+            out.issues = _schema_issues(doc)
+            return out
+        spec_name = spec_name or default_spec_name(t.set_id, version)
         out.spec = spec_name
         try:
             spec = self.mappings.get(spec_name)
@@ -201,17 +210,7 @@ class Translator:
         machine = validator.compiled(x12spec, ix.delimiters, ix.version).machine
         tree = build_tree(machine, t.segments or [], ix.delimiters)
         doc, issues = self._mapper(spec, partner).map(tree)
-        doc["correlation"] = _drop_empty({
-            "partner": partner.id if partner else None,
-            "sender": f"{ix.sender_qualifier}:{ix.sender_id.strip()}",
-            "receiver": f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
-            "interchange_control": ix.control_number,
-            "group_control": group.control_number,
-            "transaction_control": t.control_number,
-            "transaction_set": t.set_id,
-            "version": group.version,
-            "source_file": Path(name).name,
-        })
+        doc["correlation"] = _correlation(partner, ix, group, t, name)
         out.document = doc
         out.issues = issues + _schema_issues(doc)
         return out
@@ -299,6 +298,20 @@ class _PartnerOverlay:
     def __call__(self, spec):
         overlay = self.partner.overlay(spec.set_id)
         return overlay(spec) if overlay is not None else spec
+
+
+def _correlation(partner, ix, group, t, name: str) -> dict:
+    return _drop_empty({
+        "partner": partner.id if partner else None,
+        "sender": f"{ix.sender_qualifier}:{ix.sender_id.strip()}",
+        "receiver": f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
+        "interchange_control": ix.control_number,
+        "group_control": group.control_number,
+        "transaction_control": t.control_number,
+        "transaction_set": t.set_id,
+        "version": group.version,
+        "source_file": Path(name).name,
+    })
 
 
 def _schema_issues(doc: dict) -> list[Issue]:

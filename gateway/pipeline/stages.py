@@ -275,7 +275,9 @@ class Stages:
                 out.append(rec)
                 continue
             routes = profile.route_for(rec.document_type) if profile is not None else []
-            if not routes:
+            if not routes and rec.document_type == "functional_ack":
+                pass  # a partner's 997/999 is kept and traceable; it goes to the ERP only when a route asks for it
+            elif not routes:
                 who = f"partner {profile.id}" if profile is not None else "an unknown partner"
                 rec.problem = Problem("route", "route.missing", f"{describe(translated)}: {who} has no route for {rec.document_type} "
                                       "(routes in the partner profile)")

@@ -30,7 +30,8 @@ from ..errors import StoreError
 from . import schema as t
 from .engine import make_engine, migrate
 
-TRANSACTION_STATES = ("received", "translated", "delivered", "quarantined", "discarded")
+# recorded: kept with nothing to deliver (a partner's 997/999 when no route asks for acknowledgements)
+TRANSACTION_STATES = ("received", "translated", "delivered", "recorded", "quarantined", "discarded")
 RECEIPT_STATES = ("received", "processed", "quarantined", "duplicate", "discarded")
 DELIVERY_STATES = ("pending", "delivered", "quarantined", "discarded")
 
@@ -540,8 +541,9 @@ class Store:
                                       .where(t.transactions.c.id.in_([r.transaction_id for r in records]))).all())
             if ok:  # one statement for all: executemany
                 c.execute(update(t.transactions).where(t.transactions.c.id == bindparam("tid")).values(
-                    state="translated", stage="route", document_type=bindparam("dt"), business_key=bindparam("bk"), updated_at=at),
-                    [{"tid": r.transaction_id, "dt": r.document_type, "bk": _cut(r.business_key, 80)} for r in ok])
+                    state=bindparam("st"), stage=bindparam("sg"), document_type=bindparam("dt"), business_key=bindparam("bk"), updated_at=at),
+                    [{"tid": r.transaction_id, "dt": r.document_type, "bk": _cut(r.business_key, 80), "st": "translated" if r.routes else "recorded",
+                      "sg": "route" if r.routes else "done"} for r in ok])
             for r, did in zip(ok, doc_ids, strict=True):
                 partner = partners.get(r.transaction_id)
                 for rt in r.routes:
@@ -550,7 +552,7 @@ class Store:
                                               created_at=at))
                     delivery_docs.append(r)
                 events.append(dict(at=at, correlation_id=r.correlation_id, receipt_id=None, transaction_id=r.transaction_id, delivery_id=None,
-                                   stage="map", state="translated",
+                                   stage="map", state="translated" if r.routes else "recorded",
                                    message=f"{r.document_type} {r.business_key or ''} -> {len(r.routes)} route(s)".strip()))
             delivery_work: list[PendingDelivery] = []
             if delivery_rows:

@@ -66,7 +66,7 @@ def _snapshot(home, url: str, delay: float, dropped: int) -> Round:
                  len(on_disk - ack_paths), len(delivery_files - delivered_targets))
 
 
-def crash_loop(exe, tmp_path, *, rounds: int, store_url: str | None, seed: int, max_files: int = 400) -> list[Round]:
+def crash_loop(exe, tmp_path, *, rounds: int, store_url: str | None, seed: int, max_files: int = 2000) -> list[Round]:
     """``rounds`` servers killed with SIGKILL, then ``serve --once``; every output checked against the inputs.
 
     Before each round the drop folder is topped up so that the backlog (files dropped, not yet

@@ -166,7 +166,7 @@ def test_a_terminal_failure_is_quarantined_at_once(home, erp):
     gw = run(home, erp)
     [q] = gw.store.quarantine_items()
     assert q["code"] == "delivery.rejected" and q["kind"] == "delivery"
-    assert gw.store.status()["transactions"] == {"received": 0, "translated": 0, "delivered": 1, "quarantined": 1, "discarded": 0}
+    assert gw.store.status()["transactions"] == {"received": 0, "translated": 0, "delivered": 1, "recorded": 0, "quarantined": 1, "discarded": 0}
 
 
 def test_a_document_without_a_route_waits_in_quarantine_for_one(home, erp):
@@ -284,3 +284,25 @@ def test_a_mapping_that_always_fails_ends_in_quarantine_not_a_loop(home, erp, mo
     items = gw.store.quarantine_items()
     assert {q["code"] for q in items} == {"pipeline.error"} and len(items) == 2 and "failed 3 times" in items[0]["reason"]
     assert gw.store.status()["work"]["ready"] == 0
+
+
+def test_a_partners_997_is_recorded_and_traceable_not_quarantined(home, erp):
+    set_routes(home, "acme-retail", [erp_route()])
+    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
+    gw = run(home, erp)
+    assert gw.store.quarantine_items() == []
+    assert gw.store.status()["transactions"]["recorded"] == 1 and erp.documents == {}
+    [lineage] = gw.store.trace("997-from-acme.x12")
+    assert lineage["transactions"][0]["document_type"] == "functional_ack" and lineage["transactions"][0]["state"] == "recorded"
+    assert list((home.root / "outbound" / "acme-retail").glob("ack-*.x12")) == []  # acknowledgements are not acknowledged
+
+
+def test_a_route_for_functional_acks_delivers_them(home, erp):
+    set_routes(home, "acme-retail", [erp_route("functional_ack")])
+    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
+    run(home, erp)
+    [doc] = erp.documents.values()
+    assert doc["status"] == "rejected" and doc["transactions"][0]["errors"][1] == {
+        "level": "element", "code": "1", "segment": "SN1", "position": 24, "element": 2, "data_element": "382"}
