@@ -191,7 +191,7 @@ def gateway_command() -> list[str]:
     if exe.is_file():
         return [str(exe)]
     found = shutil.which("gateway")
-    return [found] if found else [sys.executable, "-m", "cli"]
+    return [found] if found else [sys.executable, "-m", "gateway.cli"]
 
 
 @dataclass(frozen=True)

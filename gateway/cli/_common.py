@@ -1,0 +1,56 @@
+"""What the command modules share: exit codes, the context object, the store and log set-up, one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from gateway.api import Engine
+    from gateway.home import Home
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+EXIT_USAGE = 2  # as click's usage errors
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+
+
+@dataclass
+class App:
+    """The context object of every command: the validation engine and the home."""
+
+    engine: Engine
+    home: Home
+
+
+def engine_of(ctx: click.Context) -> Engine:
+    return ctx.find_object(App).engine
+
+
+def home_of(ctx: click.Context) -> Home:
+    return ctx.find_object(App).home
+
+
+def open_store(ctx: click.Context):
+    from gateway.config.settings import load_settings
+    from gateway.store import Store
+
+    home = home_of(ctx)
+    return Store.open(load_settings(home).store_url(home))
+
+
+def setup_logs(fmt: str, level: str) -> None:
+    from gateway.logs import setup_logging
+
+    setup_logging(fmt, level)
+
+
+def print_partner_table(status: dict) -> None:
+    rows = [("partner", "files", "documents", "delivered", "quarantined", "acks sent")]
+    for pid, c in status["partners"].items():
+        docs = sum(v for k, v in c.items() if k not in ("files", "acks"))
+        rows.append((pid, str(c.get("files", 0)), str(docs), str(c.get("delivered", 0)), str(c.get("quarantined", 0)), str(c.get("acks", 0))))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        click.echo("  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i]) for i in range(len(r))))

@@ -1,0 +1,55 @@
+"""The ``gateway`` group: global options, the command modules, and the entry point that hides tracebacks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gateway import __version__
+from gateway.api import Engine
+from gateway.cli import demo, mapping, partner, quarantine, serve, status, translate, validate
+from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, App
+from gateway.errors import ConfigError, GatewayError
+from gateway.home import ENV_VAR as HOME_ENV
+from gateway.home import Home
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gateway")
+@click.option("--home", "home_dir", envvar=HOME_ENV, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help=f"Work directory holding config, partners, mappings, store and folders [env: {HOME_ENV}; "
+                   "default: this repository's layout, or the current directory].")
+@click.option("--spec-dir", "spec_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Extra pyx12-format spec directory (repeatable).")
+@click.option("--charset", type=click.Choice(["extended", "any"]), default="extended", show_default=True,
+              help="Characters allowed in AN/ID data: the X12 extended set, or anything but control characters.")
+@click.pass_context
+def main(ctx: click.Context, home_dir: Path | None, spec_dirs: tuple[Path, ...], charset: str) -> None:
+    """B2B/EDI partner gateway: validate, acknowledge and translate X12."""
+    ctx.obj = App(Engine(list(spec_dirs), charset), Home.locate(home_dir))
+
+
+for command in (validate.validate, validate.ack, translate.translate, mapping.mapping, demo.demo, demo.init, serve.serve,
+                status.status, status.trace, quarantine.quarantine, partner.partner):
+    main.add_command(command)
+
+
+def run() -> None:
+    """Console entry point: users see one line, never a traceback (GATEWAY_DEBUG=1 shows it)."""
+    try:
+        main(standalone_mode=True)
+    except ConfigError as exc:  # one line per problem
+        for line in exc.problems:
+            click.echo(f"gateway: {line}", err=True)
+        sys.exit(EXIT_REJECTED)
+    except GatewayError as exc:
+        click.echo(f"gateway: {exc}", err=True)
+        sys.exit(EXIT_REJECTED)
+    except Exception as exc:  # a bug of ours: say so in one line
+        if os.environ.get("GATEWAY_DEBUG"):
+            raise
+        click.echo(f"gateway: internal error, please report it: {type(exc).__name__}: {exc} (set GATEWAY_DEBUG=1 for details)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,92 @@
+"""translate: X12 or a partner's flat file into canonical JSON documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, engine_of, home_of
+from gateway.errors import ConfigError, GatewayError, NotX12, UnreadableInput
+from gateway.translate import describe, translator_for
+
+
+def _translator(ctx: click.Context):
+    return translator_for(home_of(ctx), [Path(p) for p in engine_of(ctx).spec_dirs], engine_of(ctx).charset)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--partner", "partner_id", metavar="ID",
+              help="The partner the file comes from [default: found by the interchange sender ID; required for flat files].")
+@click.option("--spec", "spec_name", metavar="NAME", help="Map every document with this spec, e.g. acme-retail/850-004010-in.")
+@click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,
+              help="json: one JSON list of documents; jsonl: one document per line.")
+@click.pass_context
+def translate(ctx: click.Context, file: str, partner_id: str | None, spec_name: str | None, fmt: str) -> None:
+    """Translate FILE (X12, or a partner's flat file) into canonical JSON documents on stdout.
+
+    Only documents that translated cleanly (warnings allowed) are printed; issues and notes go to
+    stderr, one line each, naming the document and where in the file. Exit 0: every document
+    translated; 1: a document failed (rejected by validation, a mapping or schema error), there was
+    nothing to translate, or the partner or its mapping is misconfigured; 2: FILE cannot be read
+    (or is a flat file given without --partner).
+    """
+    try:
+        result, documents = _translator(ctx).stream(file, partner_id, spec_name)
+        failed = _emit_documents(result, documents, fmt)
+    except UnreadableInput as exc:
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_UNREADABLE)
+    except NotX12 as exc:
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_UNREADABLE)
+    except ConfigError as exc:
+        for line in exc.problems:
+            click.echo(f"gateway: {line}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    except GatewayError as exc:  # e.g. a flat file that does not fit its layout
+        click.echo(f"gateway: {exc}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
+
+
+def _emit_documents(result, documents, fmt: str) -> bool:
+    """Writes documents as they come (a 500 MB file never sits in memory); True when something failed.
+
+    The JSON list is closed even when reading stops on an error half-way: stdout stays valid JSON
+    (the documents before the error) and the error goes to stderr.
+    """
+    out = click.get_text_stream("stdout")
+    count = failed = seen = reported = 0
+    if fmt == "json":
+        out.write("[")
+    try:
+        for translated in documents:
+            for note in result.notes[reported:]:  # notes fill in as the file is read
+                click.echo(f"{result.source}: note: {note}", err=True)
+            reported = len(result.notes)
+            label = describe(translated)
+            for issue in translated.issues:
+                at = f" at {issue.source}" if issue.source else ""
+                field = f" {issue.field}" if issue.field else ""
+                click.echo(f"{result.source}: {label}: {issue.severity}: {issue.code}{field}{at}: {issue.message}", err=True)
+            seen += 1
+            if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
+                failed += 1
+                continue
+            text = json.dumps(translated.document, ensure_ascii=False, indent=2 if fmt == "json" else None)
+            if fmt == "json":
+                out.write(("," if count else "") + "\n" + text)
+            else:
+                out.write(text + "\n")
+            count += 1
+    finally:
+        if fmt == "json":
+            out.write("\n]\n" if count else "]\n")
+    for note in result.notes[reported:]:
+        click.echo(f"{result.source}: note: {note}", err=True)
+    partner = f", partner {result.partner}" if result.partner else ""
+    click.echo(f"{result.source}: {seen} document{'s' * (seen != 1)}, {failed} failed{partner}", err=True)
+    return bool(failed) or seen == 0
