@@ -4,8 +4,9 @@
     receipt = store.receive(name=..., data=..., channel="drop_folder", partner_id="acme-retail")
 """
 
+from .base import new_correlation_id
 from .engine import sqlite_url
-from .store import (
+from .records import (
     AckRecord,
     DeliveryOutcome,
     EnvelopeRecord,
@@ -18,11 +19,10 @@ from .store import (
     Problem,
     Receipt,
     RouteRecord,
-    Store,
     TransactionRecord,
     Work,
-    new_correlation_id,
 )
+from .store import Store
 
 __all__ = [
     "AckRecord",

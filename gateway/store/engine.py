@@ -5,7 +5,7 @@ SQLite (the embedded default, ``DIR/store/gateway.db``) runs in WAL mode with
 transaction starts with ``BEGIN IMMEDIATE``: SQLite has one writer, and taking the
 write lock up front turns a claim race between processes into a short wait instead
 of a "database is locked" failure halfway through. PostgreSQL (``postgresql+psycopg://``)
-is used as is; claims there use ``FOR UPDATE SKIP LOCKED`` (see ``store.py``).
+is used as is; claims there use ``FOR UPDATE SKIP LOCKED`` (see ``work_queue.py``).
 
 Migrations run when a store is opened, under a lock (a file lock for SQLite, an
 advisory lock for PostgreSQL) so that several workers starting together migrate once.
