@@ -165,7 +165,7 @@ class Correlation(Model):
 
 @dataclass(repr=False)
 class OrderLine(Model):
-    line_number: str
+    line_number: Annotated[str, Doc("the partner's line number (PO101); when left out, the line's position (1, 2, ...)")]
     quantity: Quantity
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
@@ -225,8 +225,8 @@ class LineStatus(Model):
 
 @dataclass(repr=False)
 class AckLine(Model):
-    line_number: str
-    statuses: list[LineStatus]
+    line_number: Annotated[str, Doc("the order line (PO101); when the partner left it out, the line's position (1, 2, ...)")]
+    statuses: Annotated[list[LineStatus], Doc("ACK statuses; none when the partner sent none (ack_type stands)")] = field(default_factory=list)
     quantity: Quantity | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
@@ -241,7 +241,7 @@ class PurchaseOrderAcknowledgment(Model):
     po_number: str
     ack_type: Literal["accepted", "accepted_with_changes", "accepted_with_detail", "rejected", "rejected_with_detail",
                       "acknowledged_no_detail", "other"]
-    ack_date: Date
+    ack_date: Annotated[Date | None, Doc("when the supplier acknowledged (BAK09, optional in X12)")] = None
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     document_type: Literal["purchase_order_acknowledgment"] = "purchase_order_acknowledgment"
     purpose: Literal["original", "cancellation", "change", "replace", "confirmation", "duplicate", "other"] = "original"
@@ -280,7 +280,9 @@ class ShippedItem(Model):
     references: list[Reference] = field(default_factory=list)
 
 
-SSCC = Annotated[str, Pattern(r"^[0-9]{18,20}$"), Doc("serial shipping container code (SSCC-18, optionally with the 00 application identifier)")]
+SSCC = Annotated[str, Pattern(r"^\S(.*\S)?$"), Doc(
+    "serial shipping container code: the 18 digits of an SSCC-18 (sent with the 00 application identifier, the prefix is "
+    "dropped); any other form a partner sends is kept as sent, and translation warns about it")]
 
 
 @dataclass(repr=False)
@@ -338,7 +340,7 @@ class ShipNotice(Model):
 
 @dataclass(repr=False)
 class InvoiceLine(Model):
-    line_number: str
+    line_number: Annotated[str, Doc("the partner's line number (IT101); when left out, the line's position (1, 2, ...)")]
     quantity: Quantity
     unit_price: Money
     identifiers: list[Identifier] = field(default_factory=list)
