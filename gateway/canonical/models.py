@@ -101,16 +101,21 @@ class Reference(Model):
 
 @dataclass(repr=False)
 class DateOf(Model):
-    """A dated event: requested delivery, ship not before, cancel after, ..."""
+    """A dated event: requested delivery, ship not before, cancel after, ...
+
+    X12 lets a DTM carry a date, a time, or a period in a format of its own (DTM05/DTM06, e.g. RD8
+    ``20240401-20240415``): ``date`` is there unless the partner sent only a time or a period."""
 
     type: Literal[
         "requested_delivery", "requested_ship", "ship_not_before", "ship_no_later", "deliver_not_before", "deliver_no_later",
         "cancel_after", "promised_delivery", "promised_ship", "estimated_delivery", "shipped", "delivered", "invoice", "order",
         "expiration", "production", "other",
     ]
-    date: Date
+    date: Date | None = None
     time: Time | None = None
     qualifier: Annotated[str | None, Doc("the partner's date qualifier (X12 374)")] = None
+    period: Annotated[str | None, Doc("a date or time period as sent (X12 DTM06), e.g. 20240401-20240415")] = None
+    period_format: Annotated[str | None, Doc("the period's format code (X12 1250, DTM05), e.g. RD8, D8")] = None
 
 
 @dataclass(repr=False)
@@ -166,7 +171,7 @@ class Correlation(Model):
 @dataclass(repr=False)
 class OrderLine(Model):
     line_number: Annotated[str, Doc("the partner's line number (PO101); when left out, the line's position (1, 2, ...)")]
-    quantity: Quantity
+    quantity: Annotated[Quantity | None, Doc("ordered quantity (PO102, optional in X12)")] = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
     unit_price: Money | None = None
@@ -269,7 +274,7 @@ class Lot(Model):
 
 @dataclass(repr=False)
 class ShippedItem(Model):
-    quantity: Quantity
+    quantity: Annotated[Quantity | None, Doc("shipped quantity (SN102; the SN1 segment is optional in X12)")] = None
     line_number: str | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
@@ -300,7 +305,7 @@ class Pack(Model):
 
 @dataclass(repr=False)
 class ShippedOrder(Model):
-    po_number: str
+    po_number: Annotated[str | None, Doc("the order (PRF01; the PRF segment is optional in X12)")] = None
     po_date: Date | None = None
     release_number: str | None = None
     department: str | None = None
@@ -341,8 +346,8 @@ class ShipNotice(Model):
 @dataclass(repr=False)
 class InvoiceLine(Model):
     line_number: Annotated[str, Doc("the partner's line number (IT101); when left out, the line's position (1, 2, ...)")]
-    quantity: Quantity
-    unit_price: Money
+    quantity: Annotated[Quantity | None, Doc("invoiced quantity (IT102; IT102-IT104 are optional in X12, all or none)")] = None
+    unit_price: Money | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
     price_basis: str | None = None
@@ -358,7 +363,7 @@ class Invoice(Model):
     invoice_number: str
     invoice_date: Date
     total_amount: Decimal
-    lines: list[InvoiceLine]
+    lines: Annotated[list[InvoiceLine], Doc("IT1 lines; none on an invoice without detail (IT1 is optional)")] = field(default_factory=list)
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     document_type: Literal["invoice"] = "invoice"
     purpose: Literal["original", "cancellation", "change", "replace", "confirmation", "duplicate", "other"] = "original"
