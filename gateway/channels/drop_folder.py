@@ -4,8 +4,8 @@ Never taken, in any mode: temporary names (dotfiles, ``*.tmp``, ``*.part``, ``*.
 ``*.filepart``, a ``~`` suffix; case-insensitive: they wait for their rename), ``*.done`` markers,
 names not matching ``pattern``, subfolders, symlinks and other non-regular files, and a file that is
 still being written (see ``writers``): one a process on this host holds open for writing (the
-kernel's read lease says so), or one the watcher saw written to and not yet closed (when the lease
-cannot tell).
+kernel's read lease says so), or, when the lease cannot tell, one the watcher saw written to and not
+yet closed (or changed less than ``EVENT_GRACE`` ago, news the watcher may not have had yet).
 
 When a file under its final name is complete (``complete_when``):
 
