@@ -26,7 +26,7 @@ from ..config.settings import Settings, load_settings
 from ..connectors import ConnectorContext, default_registry
 from ..errors import StoreError
 from ..home import Home
-from ..store import Receipt, Store
+from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
 from .worker import Worker
@@ -128,7 +128,7 @@ class Gateway:
         profiles, bad = self.partners.load_all()
         for pid, problems in bad.items():
             log.error("partner %s is not served, its profile does not load: %s", pid, problems[0])
-        self._channels = drop_folders(self.home, list(profiles.values()))
+        self._channels = drop_folders(self.home, list(profiles.values()), on_changed=self.changed_after_read)
         for ch in self._channels:
             ch.watch(self._wake.set)
 
@@ -149,8 +149,19 @@ class Gateway:
                 log.info("received %s (%d bytes)", inbound.name, len(inbound.data), extra=extra)
         return receipt
 
+    def changed_after_read(self, inbound: Inbound, receipt: Receipt, detail: str) -> None:
+        """A channel found the file changed after it was read and stored (a writer was still at it): the stored
+        bytes are not the partner's final file, which the channel offers again as a new file. Hold the stored
+        one back (quarantined, unless a worker has already started on it) so no verdict goes out on a partial file."""
+        problem = Problem("receive", "intake.changed_after_read",
+                          f"{inbound.name} changed after it was read: {detail}; its final content is taken again as a new file")
+        held = self.store.hold_receipt(receipt.id, problem)
+        log.error("%s changed after it was read (%s): %s", inbound.name, detail,
+                  "stored copy quarantined" if held else "stored copy already being processed",
+                  extra={"correlation_id": receipt.correlation_id, "partner": inbound.partner_id})
+
     def _waiting_files(self) -> bool:
-        """Files seen in a drop folder but not yet complete (stable mode: size and time still to settle)."""
+        """Files seen in a drop folder but not yet complete: being written, or in their quiet or stable period."""
         return any(getattr(ch, "waiting", lambda: 0)() for ch in self._channels)
 
     def poll_channels(self) -> int:

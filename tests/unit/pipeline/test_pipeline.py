@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from gateway.channels.drop_folder import write_outbound
@@ -200,7 +201,10 @@ def test_work_left_claimed_by_a_dead_worker_is_taken_over(home, erp):
     registry.add(memory_connector_type("erp", erp))
     gw = Gateway(home, environ={}, registry=registry)
     gw._open_channels()
-    gw.poll_channels()
+    deadline = time.monotonic() + 10
+    while gw.poll_channels() == 0:  # the file's quiet period: nobody saw it renamed in
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     import socket
 
     [w] = gw.store.claim(f"{socket.gethostname()}:999999999:0")  # a pid that cannot be running
