@@ -50,12 +50,27 @@ def test_add_outside_an_explicit_home_makes_no_drop_folders_unless_asked(tmp_pat
     assert (tmp_path / "inbound" / "bolt").is_dir()
 
 
-@pytest.mark.parametrize("channel, section", [("sftp", "sftp"), ("as2", "as2"), ("api", "api"), ("none", None)])
-def test_add_writes_a_valid_placeholder_for_every_channel(home, channel, section):
+@pytest.mark.parametrize("channel, section", [("drop_folder", "drop_folder"), ("none", None)])
+def test_add_writes_a_valid_profile_for_every_served_channel(home, channel, section):
     result = add_partner(home, NewPartner("acme", "ZZ", "A", channel=channel))
     p = load_profile(result.profile)
     assert p.channels.names() == ([section] if section else [])
     assert result.check.ok, result.check.problems
+
+
+@pytest.mark.parametrize("channel", ["sftp", "as2", "api"])
+def test_add_refuses_a_channel_this_version_does_not_serve(home, channel):
+    with pytest.raises(ConfigError) as info:
+        add_partner(home, NewPartner("acme", "ZZ", "A", channel=channel))
+    assert info.value.problems == [f"--channel {channel!r}: one of drop_folder, none"]
+    assert not home.root.exists()
+
+
+def test_add_refuses_documents_to_send_which_this_version_does_not_send(home):
+    with pytest.raises(ConfigError) as info:
+        add_partner(home, NewPartner("acme", "ZZ", "A", receives=["850"], sends=["855", "810"]))
+    assert info.value.problems == ["--sends 855,810: not supported by this version (the gateway does not send documents to partners yet)"]
+    assert not home.root.exists()
 
 
 def test_add_refuses_bad_input_and_existing_partners_and_writes_nothing(home):
@@ -139,6 +154,8 @@ def test_check_reports_missing_files_and_channel_settings(home):
     result = check_partner(home, "acme")
     shown = home.display(path)
     assert result.problems == [
+        f"{shown}:4: channel sftp is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
+        f"{shown}:5: channel as2 is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
         f"{shown}:3: inbound folder 'inbound/acme' does not exist ({home.display(home.root / 'inbound/acme')})",
         f"{shown}:4: known_hosts file 'keys/known_hosts' does not exist ({home.display(home.root / 'keys/known_hosts')})",
         f"{shown}:5: partner_certificate file '/nonexistent/acme.pem' does not exist (/nonexistent/acme.pem)",
@@ -146,6 +163,9 @@ def test_check_reports_missing_files_and_channel_settings(home):
         f"{shown}:5: mdn async needs async_mdn_url",
         f"{home.display(home.root / 'xref/items.csv')}:2: expected two columns: their value, our value",
         f"{shown}:8: cross-reference file 'xref/parts.csv' does not exist ({home.display(home.root / 'xref/parts.csv')})",
+        f"{shown}:8: cross-reference 'items' is not used by any rule of the mapping specs this partner uses",
+        f"{shown}:8: cross-reference 'parts' is not used by any rule of the mapping specs this partner uses",
+        f"{shown}:7: unknown connector 'erp' (known: folder, http, memory)",
     ]
     assert result.warnings == [f"{shown}:7: route for invoice, but this partner sends the gateway no invoice"]
 
@@ -180,9 +200,9 @@ def test_check_requires_isa_ids_only_when_the_partner_exchanges_x12(home):
 
 
 def test_summaries_list_good_and_broken_profiles(home):
-    add_partner(home, NewPartner("acme", "ZZ", "A", receives=["850"], sends=["855"]))
+    add_partner(home, NewPartner("acme", "ZZ", "A", receives=["850"]))
     profile(home, "broken", "identity: 1\n")
     rows = summaries(home)
     assert [r.to_dict()["ok"] for r in rows] == [True, False]
-    assert (rows[0].isa, rows[0].receives, rows[0].sends, rows[0].channels) == ("ZZ/A", ["850/004010"], ["855/004010"], ["drop_folder"])
+    assert (rows[0].isa, rows[0].receives, rows[0].sends, rows[0].channels) == ("ZZ/A", ["850/004010"], [], ["drop_folder"])
     assert Partners(home).ids() == ["acme", "broken"]
