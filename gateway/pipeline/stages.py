@@ -195,7 +195,7 @@ class Stages:
         wanted = any(policy.ack_to_send(g.version or ix.version) for ix in report.interchanges for g in ix.groups)
         if not wanted and policy.ta1 == "never":
             return None
-        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups))
+        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups), kind=policy.ack_to_send, ta1=policy.ta1)
         if not text:
             return None
         kinds = _ack_kinds(text)
