@@ -433,7 +433,9 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
         gw.close()
     codes = [child.wait() for child in children]
     log.info("stopped: %d files received, %d work items done", summary.files, summary.work)
-    ctx.exit(EXIT_REJECTED if any(codes) else EXIT_OK)
+    if gw.not_served and not no_channels:  # --once: files of those partners are left waiting, so not a clean run
+        log.error("%d partner(s) not served, their files wait: %s (see gateway partner check)", len(gw.not_served), ", ".join(gw.not_served))
+    ctx.exit(EXIT_REJECTED if any(codes) or (once and gw.not_served and not no_channels) else EXIT_OK)
 
 
 @main.command()
@@ -447,10 +449,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
         doc["store"] = store.describe()
     finally:
         store.close()
+    from gateway.preflight import home_not_served
+
+    doc["not_served"] = home_not_served(_home(ctx))  # partner ID -> problems, as gateway serve sees them
     if as_json:
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(f"store: {doc['store']}")
+    for pid, problems in doc["not_served"].items():
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        click.echo(f"{'not served:':<14}{pid}, its files wait: {problems[0]}{more}; see gateway partner check {pid}")
     for title in ("receipts", "transactions", "deliveries", "quarantine"):
         click.echo(f"{title + ':':<14}" + ", ".join(f"{k} {v}" for k, v in doc[title].items()))
     click.echo(f"{'acks:':<14}written {doc['acks']['written']}, pending {doc['acks']['pending']}")

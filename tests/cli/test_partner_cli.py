@@ -225,3 +225,39 @@ def test_home_must_be_a_directory(gateway_exe, tmp_path):
     (tmp_path / "afile").write_text("")
     p = run(gateway_exe, "--home", "afile", "partner", "list", cwd=tmp_path)
     assert p.returncode == 2 and "afile" in p.stderr
+
+
+def test_the_sample_partners_check_clean(gateway_exe):
+    root = Path(__file__).resolve().parents[2]
+    p = run(gateway_exe, "partner", "check", cwd=root)
+    assert (p.returncode, p.stdout) == (0, "acme-retail: ok\ncorner-hardware: ok\nwidget-supply: ok\n"), p.stdout + p.stderr
+
+
+def test_check_reports_what_would_fail_at_run_time_each_with_file_and_line(gateway_exe, home):
+    spec = home / "mappings" / "acme" / "850-004010-in.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("extends: default/850-004010-in\ndocument: purchase_order\ndirection: inbound\nfields:\n"
+                    "  vendorr_number: 'REF[REF01=VR]/REF02'\n  department: XYZ02\n")
+    write_profile(home, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: ACME}
+        documents:
+          receives: [{set: "850", spec: acme/850-004010-in}]
+        acks: {send: "997", overdue_hours: 24}
+        channels:
+          as2: {as2_id: ACME}
+        routes:
+          - {document: purchase_order, connector: folder}
+        tables:
+          uom: {CA: case}
+        """)
+    p = gw(gateway_exe, home, "partner", "check", "acme")
+    assert p.returncode == 1
+    assert p.stdout.splitlines() == [
+        "home/partners/acme.yaml:6: channel as2 is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
+        "home/partners/acme.yaml:4: acks.overdue_hours: not supported by this version (acknowledgements are not tracked as overdue; remove it)",
+        "home/mappings/acme/850-004010-in.yaml:5: 'vendorr_number' is not a field of the canonical purchase_order here (did you mean 'vendor_number'?)",
+        "home/mappings/acme/850-004010-in.yaml:6: path 'XYZ02': XYZ is not a segment or loop of the X12 850 004010 spec",
+        "home/partners/acme.yaml:10: table 'uom' is not used by any rule of the mapping specs this partner uses",
+        "home/partners/acme.yaml:8: connector 'folder': missing required key 'path'",
+        "acme: 6 problems",
+    ]
