@@ -64,7 +64,9 @@ class X12Shape:
         nodes = [n for n in self.root.walk() if not self._wrapper(n)]
         self.names = {n.id for n in nodes} | {self.root.id}
         self.segments = {n.id for n in nodes if not n.is_loop}
+        # map nodes are compared by identity (their dataclass equality would compare whole subtrees)
         self._hl = [n for n in nodes if n.is_loop and (first := n.first_segment()) is not None and first.id == "HL"]
+        self._hl_ids = {id(n) for n in self._hl}
 
     def _wrapper(self, node) -> bool:
         return node.is_loop and node.type == "wrapper"
@@ -78,8 +80,9 @@ class X12Shape:
                 out += self.children(child, name)
             elif name is None or child.id == name:
                 out.append(child)
-        if node in self._hl:  # the tree nests HL levels by HL02
-            out += [h for h in self._hl if (name is None or h.id == name) and h not in out]
+        if id(node) in self._hl_ids:  # the tree nests HL levels by HL02
+            have = {id(x) for x in out}
+            out += [h for h in self._hl if (name is None or h.id == name) and id(h) not in have]
         return out
 
     def first(self, node):
@@ -301,13 +304,16 @@ class _Checker:
                 self.problem(loc, f"path {path.text!r}: {step.name} is not a segment or loop of the {shape.label} spec")
                 return None
             nxt: list = []
+            seen: set[int] = set()
             for node in current:
-                if step.name == ".":
-                    nxt.append(node)
-                elif node.id == step.name and (step.implicit or (i == 0 and not node.is_loop)):
-                    nxt.append(node)
+                if step.name == "." or (node.id == step.name and (step.implicit or (i == 0 and not node.is_loop))):
+                    found = [node]
                 else:
-                    nxt += [k for k in shape.children(node, None if step.name == "*" else step.name) if k not in nxt]
+                    found = shape.children(node, None if step.name == "*" else step.name)
+                for k in found:
+                    if id(k) not in seen:
+                        seen.add(id(k))
+                        nxt.append(k)
             if not nxt:
                 where = ", ".join(sorted({n.id for n in current}))
                 self.problem(loc, f"path {path.text!r}: there is no {step.name} in {where} in the {shape.label} spec")
