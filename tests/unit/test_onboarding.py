@@ -337,3 +337,9 @@ def test_setting_this_version_does_not_honour_is_reported(home, setting, text, l
     path = profile(home, "acme", ident + text)
     [problem] = check_partner(home, "acme").problems
     assert problem.startswith(f"{home.display(path)}:{line}: {what}: not supported by this version (")
+
+
+def test_max_use_of_an_element_which_nothing_would_enforce_is_reported(home):
+    path = profile(home, "acme", ACME + "documents: {receives: [{set: '850'}]}\nvalidation:\n  '850': {max_use: {BEG05: 2, N9_LOOP: 3}}\n")
+    assert check_partner(home, "acme").problems == [
+        f"{home.display(path)}:4: max_use for BEG05, which is an element, not a segment or loop (X12 850 004010)"]
