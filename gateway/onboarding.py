@@ -14,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import preflight
 from .config.partner import (
     CHANNEL_FILES,
     GS_ID,
@@ -28,7 +29,6 @@ from .config.partner import (
     Partners,
     load_xref_file,
 )
-from . import preflight
 from .config.yamlio import dump_yaml
 from .errors import ConfigError, GatewayError
 from .home import Home
@@ -377,9 +377,9 @@ class _Checker:
                 self.problem(spec_loc, f"mapping spec {name!r} is for {x12.set} {x12.version}, not {entry.set} {entry.version}")
             if entry.document_type and spec.document != entry.document_type:
                 self.problem(spec_loc, f"mapping spec {name!r} maps a {spec.document}, but {entry.set} carries a {entry.document_type}")
-            self.lint(library, name, spec_loc)
+            self.lint(library, name)
 
-    def lint(self, library, name: str, loc: tuple) -> None:
+    def lint(self, library, name: str) -> None:
         """The spec's paths, fields and tables, against its X12 spec, the canonical schema and this profile's tables."""
         from .mapping.lint import lint_spec
 
