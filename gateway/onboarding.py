@@ -6,6 +6,7 @@ strings (or ``where: message`` when there is no file), one per problem.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import preflight
 from .config.partner import (
     CHANNEL_FILES,
     GS_ID,
@@ -31,7 +33,7 @@ from .config.yamlio import dump_yaml
 from .errors import ConfigError, GatewayError
 from .home import Home
 
-CHANNELS: tuple[str, ...] = ("drop_folder", "sftp", "as2", "api", "none")
+CHANNELS: tuple[str, ...] = ("drop_folder", "none")  # what this version serves (sftp, as2, api: see gateway.preflight)
 VERSIONS: tuple[str, ...] = ("004010", "005010")
 INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
 
@@ -75,6 +77,8 @@ class NewPartner:
             dup = sorted({s for s in sets if sets.count(s) > 1})
             if dup:
                 out.append(f"{flag} {', '.join(dup)} given more than once")
+        if self.sends:
+            out.append(f"--sends {','.join(self.sends)}: {preflight.NOT_SUPPORTED} (the gateway does not send documents to partners yet)")
         if self.channel is not None and self.channel not in CHANNELS:
             out.append(f"--channel {self.channel!r}: one of {', '.join(CHANNELS)}")
         return out
@@ -177,17 +181,15 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
             entries.fa.set_flow_style()
         docs[direction] = entries
     docs.yaml_add_eol_comment("documents the gateway receives from the partner (inbound)", "receives")
-    docs.yaml_add_eol_comment("documents the gateway sends to the partner (outbound)", "sends")
+    docs.yaml_add_eol_comment("documents the gateway sends to the partner: not supported by this version, leave empty", "sends")
     doc["documents"] = docs
     doc.yaml_set_comment_before_after_key(
         "documents", before=f"\nTo change a mapping for this partner only, copy a spec to mappings/{new.id}/ (with extends:) and name it here.")
 
     acks = CommentedMap()
     acks["send"] = "auto"
-    acks["expect"] = "auto"
     acks["ta1"] = "on_error"
     acks.yaml_add_eol_comment("for their groups: 997 (before 005010) or 999; or 997, 999, none", "send")
-    acks.yaml_add_eol_comment("for our groups, as for send", "expect")
     acks.yaml_add_eol_comment("never, on_error (or when ISA14 asks), always", "ta1")
     doc["acks"] = acks
 
@@ -199,20 +201,9 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     channels = CommentedMap()
     if channel == "drop_folder":
         channels["drop_folder"] = CommentedMap(inbound=f"inbound/{new.id}", outbound=f"outbound/{new.id}")
-    elif channel == "sftp":
-        sftp = CommentedMap(mode="host", username=new.id, authorized_keys=_flow([]))
-        sftp.yaml_add_eol_comment("host: they log in to our server; poll: we fetch from theirs (add host:)", "mode")
-        sftp.yaml_add_eol_comment("their public keys", "authorized_keys")
-        channels["sftp"] = sftp
-    elif channel == "as2":
-        as2 = CommentedMap(as2_id=new.isa_id)
-        as2.yaml_add_eol_comment("add url:, partner_certificate:, private_key: ${ENV_VAR}", "as2_id")
-        channels["as2"] = as2
-    elif channel == "api":
-        channels["api"] = CommentedMap()
     doc["channels"] = channels
     doc.yaml_set_comment_before_after_key(
-        "channels", before="\nHow files travel: drop_folder, sftp, as2, api. Write secrets as ${ENV_VAR}: they are masked in any output.")
+        "channels", before="\nHow files travel: drop_folder (the only channel this version serves; sftp, as2 and api are refused).")
 
     doc["routes"] = _flow([])
     doc.yaml_set_comment_before_after_key(
@@ -286,8 +277,11 @@ class CheckResult:
         return not self.problems
 
 
-def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None) -> CheckResult:
-    """Everything wrong with a partner: its profile, the mapping specs and X12 specs it uses, the files it names."""
+def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None,
+                  registry=None) -> CheckResult:
+    """Everything that would go wrong with a partner at run time: its profile (and what of it this version does
+    not honour), the mapping specs it uses checked against their X12 specs and the canonical schema, its
+    tables and cross-references, its routes' connectors, the files it names."""
     partners = partners or Partners(home)
     result = CheckResult(partner_id)
     try:
@@ -296,16 +290,19 @@ def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None =
         result.problems += exc.problems
         return result
     result.profile = loaded.profile
-    _Checker(home, partners, loaded, result, spec_dirs or []).run()
+    _Checker(home, partners, loaded, result, spec_dirs or [], registry).run()
     return result
 
 
 class _Checker:
-    def __init__(self, home: Home, partners: Partners, loaded: LoadedProfile, result: CheckResult, spec_dirs: list[Path]) -> None:
+    def __init__(self, home: Home, partners: Partners, loaded: LoadedProfile, result: CheckResult, spec_dirs: list[Path], registry) -> None:
         self.home, self.partners, self.loaded, self.result = home, partners, loaded, result
         self.profile, self.source = loaded.profile, loaded.source
         self.spec_dirs = spec_dirs
+        self.registry = registry
         self._x12 = None
+        self.tables_used: set[str] = set()
+        self.xrefs_used: dict[str, str] = {}  # name -> where a rule uses it
 
     def where(self, *loc) -> str:
         return self.source.where(loc)
@@ -325,10 +322,12 @@ class _Checker:
         return self._x12
 
     def run(self) -> None:
+        self.result.problems += preflight.unsupported(self.loaded)
         self.identity()
         self.documents()
         self.validation()
         self.files()
+        self.lookups()
         self.routes()
 
     # -- parts --
@@ -348,7 +347,6 @@ class _Checker:
 
         library = MappingLibrary(self.home.mapping_roots())
         roots = ", ".join(self.home.display(r) for r in library.roots)
-        xrefs = set(self.profile.xref) | set(self.profile.xref_files)
         for direction, i, entry in self.profile.documents.entries():
             loc = ("documents", direction, i)
             name = entry.spec_name(direction)
@@ -379,9 +377,31 @@ class _Checker:
                 self.problem(spec_loc, f"mapping spec {name!r} is for {x12.set} {x12.version}, not {entry.set} {entry.version}")
             if entry.document_type and spec.document != entry.document_type:
                 self.problem(spec_loc, f"mapping spec {name!r} maps a {spec.document}, but {entry.set} carries a {entry.document_type}")
-            if expected == "inbound":
-                for ref in sorted(_xrefs_used(spec.fields) - xrefs):
-                    self.warn(spec_loc, f"mapping spec {name!r} looks values up in cross-reference {ref!r}, which this profile does not define")
+            self.lint(library, name)
+
+    def lint(self, library, name: str) -> None:
+        """The spec's paths, fields and tables, against its X12 spec, the canonical schema and this profile's tables."""
+        from .mapping.lint import lint_spec
+
+        shown = lambda file: self.home.display(Path(file))  # noqa: E731
+        found = lint_spec(library, name, self.x12, tables=self.profile.tables, shown=shown)
+        self.result.problems += [p for p in found.problems if p not in self.result.problems]
+        self.tables_used |= found.tables_used
+        for ref, where in found.xrefs_used.items():
+            self.xrefs_used.setdefault(ref, f"{where}: mapping spec {name!r}")
+
+    def lookups(self) -> None:
+        """Tables and cross-references: each one a rule uses exists, each one the profile defines is used."""
+        defined = set(self.profile.xref) | set(self.profile.xref_files)
+        for ref, where in sorted(self.xrefs_used.items()):
+            if ref not in defined:
+                self.result.problems.append(f"{where} looks values up in cross-reference {ref!r}, which {self.source.name} does not "
+                                            "define (xref or xref_files)")
+        for key, names in (("xref", self.profile.xref), ("xref_files", self.profile.xref_files)):
+            for ref in sorted(set(names) - set(self.xrefs_used)):
+                self.problem((key, ref), f"cross-reference {ref!r} is not used by any rule of the mapping specs this partner uses")
+        for table in sorted(set(self.profile.tables) - self.tables_used):
+            self.problem(("tables", table), f"table {table!r} is not used by any rule of the mapping specs this partner uses")
 
     def validation(self) -> None:
         from .errors import SpecError
@@ -457,22 +477,15 @@ class _Checker:
                 self.result.problems += exc.problems
 
     def routes(self) -> None:
+        from .connectors import ConnectorContext, default_registry
+
+        registry = self.registry or default_registry()
+        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ))
+        self.result.problems += preflight.route_problems(self.loaded, registry, context)
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}
         for i, route in enumerate(self.profile.routes):
             if route.document not in received and route.document != "functional_ack":
                 self.warn(("routes", i, "document"), f"route for {route.document}, but this partner sends the gateway no {route.document}")
-
-
-def _xrefs_used(fields: dict) -> set[str]:
-    out: set[str] = set()
-    for rule in (fields or {}).values():
-        if rule is None or isinstance(rule, str):
-            continue
-        if getattr(rule, "xref", None):
-            out.add(rule.xref)
-        if getattr(rule, "fields", None):
-            out |= _xrefs_used(rule.fields)
-    return out
 
 
 # -- list -------------------------------------------------------------------------------------------

@@ -58,4 +58,6 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
         gw.close()
     codes = [child.wait() for child in children]
     log.info("stopped: %d files received, %d work items done", summary.files, summary.work)
-    ctx.exit(EXIT_REJECTED if any(codes) else EXIT_OK)
+    if gw.not_served and not no_channels:  # --once: files of those partners are left waiting, so not a clean run
+        log.error("%d partner(s) not served, their files wait: %s (see gateway partner check)", len(gw.not_served), ", ".join(gw.not_served))
+    ctx.exit(EXIT_REJECTED if any(codes) or (once and gw.not_served and not no_channels) else EXIT_OK)

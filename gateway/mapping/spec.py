@@ -249,6 +249,16 @@ class SpecLibrary:
             self._raw[name] = (data, source)
         return self._raw[name]
 
+    def chain(self, name: str) -> list[tuple[dict, Source]]:
+        """The data and source of ``name`` and of each spec it extends, ``name`` first (to say where a rule is written)."""
+        out, seen = [], set()
+        while name and name not in seen:
+            seen.add(name)
+            data, source = self._load_raw(name)
+            out.append((data, source))
+            name = data.get("extends")
+        return out
+
     def get(self, name: str) -> MappingSpec:
         if name not in self._resolved:
             self._resolved[name] = self._resolve(name, ())

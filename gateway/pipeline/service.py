@@ -7,6 +7,11 @@ started is released for other workers, channels and connectors are closed.
 
 Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
 changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
+
+A partner whose profile does not load, or says what this version does not honour (see
+``gateway.preflight``), is not served: every problem is logged at error level at start-up and
+after each change, its drop folder is not read (its files wait there), work already queued for
+it is quarantined with ``partner.profile_invalid``; the other partners run.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ..config.settings import Settings, load_settings
 from ..connectors import ConnectorContext, default_registry
 from ..errors import StoreError
 from ..home import Home
+from ..preflight import not_served
 from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
@@ -74,7 +80,8 @@ class Gateway:
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
-        self.stages = Stages(self.home, self.partners, self.translator)
+        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ))
+        self.stages = Stages(self.home, self.partners, self.translator, self.not_served)
         self._close_connectors()
         self._stamp = self._config_stamp()
 
@@ -125,10 +132,11 @@ class Gateway:
     def _open_channels(self, reopen: bool = False) -> None:
         if reopen:
             self._close_channels()
-        profiles, bad = self.partners.load_all()
-        for pid, problems in bad.items():
-            log.error("partner %s is not served, its profile does not load: %s", pid, problems[0])
-        self._channels = drop_folders(self.home, list(profiles.values()), on_changed=self.changed_after_read)
+        profiles, _ = self.partners.load_all()
+        for pid, problems in self.not_served.items():
+            for problem in problems:  # every one, so that one look at the log is enough to fix the profile
+                log.error("partner %s is not served (its files wait in its folder): %s", pid, problem, extra={"partner": pid})
+        self._channels = drop_folders(self.home, [p for pid, p in profiles.items() if pid not in self.not_served], on_changed=self.changed_after_read)
         for ch in self._channels:
             ch.watch(self._wake.set)
 

@@ -66,6 +66,19 @@ def test_a_mismatch_prints_a_diff_and_update_rewrites_the_expectation(gateway_ex
     assert run([gateway_exe, "mapping", "test", "-q"], home=acme_home).stdout.startswith("5 passed, 0 failed")
 
 
+def test_a_spec_error_is_the_first_line_of_the_failing_case_not_buried_under_its_diff(gateway_exe, acme_home):
+    spec = acme_home / "mappings" / "acme-retail" / "850-004010-in.yaml"
+    spec.write_text(spec.read_text().replace('"REF[REF01=19]/REF02"', '"REF[REF01=19/REF02"'))
+    line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if "REF[REF01=19/REF02" in text)
+    p = run([gateway_exe, "mapping", "test", str(acme_home / "mappings" / "acme-retail" / "850-004010-in.fixtures")], home=acme_home,
+            cwd=acme_home.parent)
+    assert p.returncode == 1
+    out = p.stdout.splitlines()
+    fails = [i for i, text in enumerate(out) if text.startswith("FAIL    ")]
+    assert fails and all(out[i + 1] == f"    spec error: home/mappings/acme-retail/850-004010-in.yaml:{line}: "
+                                       "path 'REF[REF01=19/REF02': unbalanced brackets" for i in fails), p.stdout
+
+
 def test_a_case_without_expectation_fails_until_updated(gateway_exe, acme_home):
     fixtures = acme_home / "mappings" / "acme-retail" / "850-004010-in.fixtures"
     shutil.copy(fixtures / f"{CASE}.x12", fixtures / "new-case.x12")

@@ -112,3 +112,22 @@ def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_j
     assert p.returncode == 1
     assert json.loads(p.stdout) == []
     assert "gateway: partner acme, validation 850: require N1_LOOP fits 4 places in the 850 spec" in p.stderr
+
+
+def test_a_sender_whose_profile_does_not_load_exits_1_naming_the_problem_not_the_default_specs(gateway_exe, tmp_path):
+    home = tmp_path / "home"
+    (home / "partners").mkdir(parents=True)
+    (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\nacks: {send: 998}\n")
+    sample = str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12")
+    p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+    assert (p.returncode, p.stdout) == (1, "")
+    assert p.stderr.splitlines() == [
+        "gateway: ISA ZZ/ACMERETAIL GS ACMERETAIL is partner acme's, whose profile does not load: "
+        "home/partners/acme.yaml:2: acks/send: 998 is not one of ['auto', '997', '999', 'none']"]
+    p = translate(gateway_exe, sample, "--partner", "acme", home=home, cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr == "gateway: home/partners/acme.yaml:2: acks/send: 998 is not one of ['auto', '997', '999', 'none']\n"
+    (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ\n")  # not even YAML: it may be anyone's
+    p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr.startswith(
+        "gateway: ISA ZZ/ACMERETAIL GS ACMERETAIL is not a known partner, and partner acme's profile does not load, so it may be theirs: "
+        "home/partners/acme.yaml:")

@@ -71,6 +71,8 @@ class Overlay:
                     node.max_use = n
                 elif isinstance(node, LoopDef):
                     node.repeat = n
+                else:  # an element has no use count: accepting it would change nothing
+                    raise SpecError(f"{self.name}: max_use for {ref}, which is an element, not a segment or loop")
         unknown = sorted({*self.require, *self.relax, *self.forbid, *self.codes, *self.max_use} - used)
         if unknown:
             raise SpecError(f"{self.name}: {', '.join(unknown)} not found in the {spec.set_id} spec ({spec.source})")

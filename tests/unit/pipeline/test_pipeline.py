@@ -223,12 +223,16 @@ def test_identify_names_an_unknown_sender(home):
     assert stop.value.problem.code == "partner.unknown" and "ZZ/STRANGER" in stop.value.problem.reason
 
 
-def test_routes_name_a_connector_with_bad_options(home, erp):
+def test_a_route_with_bad_options_leaves_the_partner_unserved_and_its_file_waiting(home, erp):
     set_routes(home, "acme-retail", [{"document": "purchase_order", "connector": "folder", "options": {"paht": "typo"}}])
     drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
     gw = run(home, erp)
-    items = gw.store.quarantine_items()
-    assert {q["code"] for q in items} == {"route.invalid"} and "paht" in items[0]["reason"]
+    assert any("unknown key 'paht'" in p for p in gw.not_served["acme-retail"])
+    assert gw.store.status()["receipts"].get("received", 0) == 0 and gw.store.quarantine_items() == []
+    assert [p.name for p in home.inbound_dir("acme-retail").iterdir()] == ["po.x12"]
+    set_routes(home, "acme-retail", [erp_route()])  # fixed: the file that waited goes through
+    gw = run(home, erp)
+    assert gw.not_served == {} and len(erp.documents) == 2
 
 
 def test_a_rejected_interchange_does_not_block_the_corrected_resend(home, erp):
@@ -310,3 +314,84 @@ def test_a_route_for_functional_acks_delivers_them(home, erp):
     [doc] = erp.documents.values()
     assert doc["status"] == "rejected" and doc["transactions"][0]["errors"][1] == {
         "level": "element", "code": "1", "segment": "SN1", "position": 24, "element": 2, "data_element": "382"}
+
+
+WIDGET_810 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "invoice-with-allowances.x12"
+
+
+def set_acks(home, partner: str, acks: dict) -> None:
+    path = home.partners_dir / f"{partner}.yaml"
+    data = parse_yaml(path.read_text(), path.name).data
+    data["acks"] = acks
+    path.write_text(dump_yaml(data))
+
+
+def test_work_queued_for_a_partner_no_longer_served_is_quarantined_until_the_profile_is_fixed(home, erp):
+    from gateway.channels.base import Inbound
+
+    set_routes(home, "acme-retail", [erp_route()])
+    gw = run(home, erp)
+    gw.accept(Inbound("po.x12", ACME_850.read_bytes(), "drop_folder", "acme-retail"))  # stored, its work queued
+    gw.close()
+    path = home.partners_dir / "acme-retail.yaml"
+    data = parse_yaml(path.read_text(), path.name).data
+    data["channels"]["sftp"] = {"host": "sftp.acme.example", "username": "ourco"}  # while the file waits in the queue
+    path.write_text(dump_yaml(data))
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "partner.profile_invalid" and q["partner"] == "acme-retail" and erp.documents == {}
+    assert q["reason"].startswith("partner acme-retail is not served: ") and "channel sftp is not served by this version" in q["reason"]
+    del data["channels"]["sftp"]
+    path.write_text(dump_yaml(data))
+    gw.store.reprocess(q["id"])
+    gw = run(home, erp)
+    assert len(erp.documents) == 2
+
+
+def test_a_sender_whose_profile_does_not_load_is_quarantined_as_such_not_as_unknown(home):
+    from gateway.pipeline.stages import Stop
+
+    (home.partners_dir / "stranger.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: STRANGER}\nacks: {send: 998}\n")
+    gw = Gateway(home, environ={})
+    data = ACME_850.read_bytes().replace(b"ZZ*ACMERETAIL     ", b"ZZ*STRANGER       ")
+    with pytest.raises(Stop) as stop:
+        gw.stages.identify(data, None, "x.x12")
+    assert (stop.value.problem.code, stop.value.partner_id) == ("partner.profile_invalid", "stranger")
+    assert "is partner stranger's, whose profile does not load: " in stop.value.problem.reason
+    assert "stranger.yaml:2: acks/send: 998 is not one of" in stop.value.problem.reason
+
+
+def test_partners_sharing_an_isa_id_are_told_apart_by_their_gs_id(home, erp):
+    (home.partners_dir / "acme-east.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL, gs_ids: [ACMEEAST]}\n")
+    gw = Gateway(home, environ={})
+    east = ACME_850.read_bytes().replace(b"GS*PO*ACMERETAIL*", b"GS*PO*ACMEEAST*")
+    assert gw.stages.identify(east, None, "east.x12")[0].id == "acme-east"
+    assert gw.stages.identify(ACME_850.read_bytes(), None, "po.x12")[0].id == "acme-retail"
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    assert run(home, erp).store.quarantine_items() == [] and len(erp.documents) == 2
+
+
+def test_a_005010_partner_asking_for_a_997_gets_a_997(home, erp):
+    set_acks(home, "widget-supply", {"send": "997"})
+    drop(home, "widget-supply", "invoice.x12", WIDGET_810.read_bytes())
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "widget-supply").glob("ack-*.x12")
+    text = ack.read_text()
+    assert ack.name.startswith("ack-997-") and "ST*997*" in text and "AK9*A*1*1*1" in text and "ST*999" not in text
+
+
+def test_send_none_with_ta1_always_acknowledges_the_interchange_only(home, erp):
+    set_acks(home, "acme-retail", {"send": "none", "ta1": "always"})
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    assert ack.name.startswith("ack-TA1-") and "TA1*000007101*" in ack.read_text() and "ST*" not in ack.read_text()
+
+
+def test_ta1_never_holds_even_when_the_interchange_asks_for_one(home, erp):
+    set_acks(home, "acme-retail", {"send": "997", "ta1": "never"})
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes().replace(b"*000007101*0*P*", b"*000007101*1*P*"))
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    assert ack.name.startswith("ack-997-") and "TA1*" not in ack.read_text()
