@@ -32,11 +32,21 @@ def home_of(ctx: click.Context) -> Home:
     return ctx.find_object(App).home
 
 
+def working_home(ctx: click.Context) -> Home:
+    """The home of a command that writes (a store, profiles, folders): without one it stops, saying how to make one."""
+    home = home_of(ctx)
+    problem = home.problem()
+    if problem:
+        click.echo(f"gateway: {ctx.command_path.removeprefix(ctx.find_root().info_name + ' ')}: {problem}", err=True)
+        ctx.exit(EXIT_USAGE)
+    return home
+
+
 def open_store(ctx: click.Context):
     from gateway.config.settings import load_settings
     from gateway.store import Store
 
-    home = home_of(ctx)
+    home = working_home(ctx)
     return Store.open(load_settings(home).store_url(home))
 
 

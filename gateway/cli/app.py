@@ -11,17 +11,29 @@ import click
 from gateway import __version__
 from gateway.api import Engine
 from gateway.cli import demo, mapping, partner, quarantine, serve, status, translate, validate
-from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, App
+from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, EXIT_USAGE, App
 from gateway.errors import ConfigError, GatewayError
 from gateway.home import ENV_VAR as HOME_ENV
 from gateway.home import Home
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+HELP = ("-h", "--help")
+MAKE_THEIR_HOME = ("init", "demo")  # the commands that take a --home that is not (yet) a home
+
+
+class GatewayGroup(click.Group):
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["gateway.asks_for_help"] = any(a in HELP for a in rest)
+        return name, command, rest
+
+
+@click.group(cls=GatewayGroup, context_settings={"help_option_names": list(HELP)})
 @click.version_option(__version__, prog_name="gateway")
 @click.option("--home", "home_dir", envvar=HOME_ENV, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
-              help=f"Work directory holding config, partners, mappings, store and folders [env: {HOME_ENV}; "
-                   "default: this repository's layout, or the current directory].")
+              help=f"Work directory (a home: gateway.yaml, partners, mappings, store and folders; made by gateway init) "
+                   f"[env: {HOME_ENV}; default: the current directory if it is a home, else read-only use of the shipped "
+                   "sample partners and default specs].")
 @click.option("--spec-dir", "spec_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra pyx12-format spec directory (repeatable).")
 @click.option("--charset", type=click.Choice(["extended", "any"]), default="extended", show_default=True,
@@ -29,7 +41,13 @@ from gateway.home import Home
 @click.pass_context
 def main(ctx: click.Context, home_dir: Path | None, spec_dirs: tuple[Path, ...], charset: str) -> None:
     """B2B/EDI partner gateway: validate, acknowledge and translate X12."""
-    ctx.obj = App(Engine(list(spec_dirs), charset), Home.locate(home_dir))
+    home = Home.locate(home_dir)
+    if home.explicit and ctx.invoked_subcommand not in MAKE_THEIR_HOME and not ctx.meta.get("gateway.asks_for_help"):
+        problem = home.problem()  # a --home that is not a home is a mistake, whatever the command
+        if problem:
+            click.echo(f"gateway: {problem}", err=True)
+            ctx.exit(EXIT_USAGE)
+    ctx.obj = App(Engine(list(spec_dirs), charset), home)
 
 
 for command in (validate.validate, validate.ack, translate.translate, mapping.mapping, demo.demo, demo.init, serve.serve,

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import make_home
 
 from gateway.config.partner import load_profile
 
@@ -23,7 +24,7 @@ def run(exe: str, *args: str, cwd: Path, env: dict | None = None, stdin: str | N
 
 @pytest.fixture
 def home(tmp_path) -> Path:
-    return tmp_path / "home"
+    return make_home(tmp_path / "home")
 
 
 def gw(exe: str, home: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -59,6 +60,7 @@ def test_the_documented_non_interactive_add(gateway_exe, home):
 
 
 def test_add_with_the_home_option_and_an_outbound_document(gateway_exe, tmp_path):
+    make_home(tmp_path / "work")
     p = run(gateway_exe, "--home", "work", "partner", "add", "bolt", "--isa-qualifier", "01", "--isa-id", "123456789",
             "--gs-id", "BOLTGS", "--version", "005010", "--sends", "810,856", "--name", "Bolt Hardware", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
