@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -18,10 +19,21 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 @dataclass
 class App:
-    """The context object of every command: the validation engine and the home."""
+    """The context object of every command: the home, and the validation engine made when a command asks for it
+    (the X12 engine's import is most of a short command's time)."""
 
-    engine: Engine
     home: Home
+    spec_dirs: list[Path] = field(default_factory=list)
+    charset: str = "extended"
+    _engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from gateway.api import Engine
+
+            self._engine = Engine(list(self.spec_dirs), self.charset)
+        return self._engine
 
 
 def engine_of(ctx: click.Context) -> Engine:
