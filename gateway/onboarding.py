@@ -107,7 +107,7 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     same = [pid for pid in partners.ids() if pid.lower() == new.id.lower()]  # one ID whatever the file system's case rules
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
-    channel = new.channel or ("drop_folder" if home.explicit else "none")
+    channel = new.channel or ("drop_folder" if home.explicit or home.is_home else "none")
     document = profile_document(new, channel, home)
     plain = PartnerProfile.problems(_plain(document))
     if plain:  # a bug of ours: the template and the model disagree

@@ -14,3 +14,12 @@ ORACLE_MAPS = SHARED / "oracle" / "pyx12-maps"
 
 def sample_files() -> list[Path]:
     return sorted(SAMPLES.glob("*.x12"))
+
+
+def make_home(path: Path) -> Path:
+    """A gateway home at ``path``: a directory holding ``gateway.yaml`` (empty: the defaults), as ``gateway init`` leaves it."""
+    path.mkdir(parents=True, exist_ok=True)
+    config = path / "gateway.yaml"
+    if not config.exists():
+        config.write_text("", encoding="utf-8")
+    return path

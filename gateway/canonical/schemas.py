@@ -19,10 +19,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from ..data import DATA_ROOT
 from .fastcheck import Unsupported, compile_schema
 from .models import DOCUMENTS
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "canonical"
+PUBLISHED = DATA_ROOT / "canonical"
 BASE_ID = "https://schemas.edi-gateway.dev/canonical/"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, home_of, setup_logs
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, setup_logs, working_home
 
 
 @click.command()
@@ -26,7 +26,7 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
 
     from gateway.pipeline import Gateway
 
-    home = home_of(ctx)
+    home = working_home(ctx)
     engine = engine_of(ctx)
     gw = Gateway(home, spec_dirs=engine.spec_dirs, charset=engine.charset)
     setup_logs(log_format or gw.settings.logging.format, log_level or gw.settings.logging.level)

@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from ..canonical.models import DOCUMENTS
+from ..data import DATA_ROOT
 from ..errors import ConfigError
 from ..home import Home
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
 from .yamlio import Source, parse_yaml, resolve_env
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "partners" / "partner.schema.json"
+PUBLISHED = DATA_ROOT / "partners" / "partner.schema.json"
 SCHEMA_ID = "https://schemas.edi-gateway.dev/partner.schema.json"
 
 PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, make_home
 
 from gateway.testing.fixtures import discover
 
@@ -29,7 +29,7 @@ def run(cmd: list[str], home: Path | None = None, cwd: Path = ROOT) -> subproces
 @pytest.fixture
 def acme_home(tmp_path) -> Path:
     """A home holding only the Acme Retail sample partner: profile, item cross-reference, mappings and fixtures."""
-    home = tmp_path / "home"
+    home = make_home(tmp_path / "home")
     (home / "partners").mkdir(parents=True)
     for name in ("acme-retail.yaml", "acme-retail.items.csv"):
         shutil.copy(ROOT / "partners" / name, home / "partners" / name)

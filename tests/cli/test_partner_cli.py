@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import make_home
 
 from gateway.config.partner import load_profile
 
@@ -23,7 +24,7 @@ def run(exe: str, *args: str, cwd: Path, env: dict | None = None, stdin: str | N
 
 @pytest.fixture
 def home(tmp_path) -> Path:
-    return tmp_path / "home"
+    return make_home(tmp_path / "home")
 
 
 def gw(exe: str, home: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -61,6 +62,7 @@ def test_the_documented_non_interactive_add(gateway_exe, home):
 def test_add_with_the_home_option_refuses_documents_to_send(gateway_exe, tmp_path):
     args = ("--home", "work", "partner", "add", "bolt", "--isa-qualifier", "01", "--isa-id", "123456789",
             "--gs-id", "BOLTGS", "--version", "005010", "--name", "Bolt Hardware")
+    make_home(tmp_path / "work")
     p = run(gateway_exe, *args, "--sends", "810,856", cwd=tmp_path)
     assert p.returncode == 2
     assert p.stderr == "gateway: --sends 810,856: not supported by this version (the gateway does not send documents to partners yet)\n"

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from helpers import ROOT
+from helpers import ROOT, make_home
 
 SAMPLES = ROOT / "samples"
 
@@ -35,7 +35,7 @@ def test_retailer_orders_translate_with_the_partner_found_by_its_isa_id(gateway_
 
 
 def test_an_unknown_sender_is_translated_with_the_default_specs_and_a_note(gateway_exe, tmp_path):
-    p = translate(gateway_exe, str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12"), home=tmp_path / "empty-home")
+    p = translate(gateway_exe, str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12"), home=make_home(tmp_path / "empty-home"))
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)[0]["po_number"] == "4500012345"
     assert "note: sender ZZ:ACMERETAIL is not a known partner: translated with the default specs" in p.stderr
@@ -102,7 +102,7 @@ def test_an_unknown_partner_is_a_one_line_error(gateway_exe):
 
 
 def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_json(gateway_exe, tmp_path):
-    home = tmp_path / "home"
+    home = make_home(tmp_path / "home")
     (home / "partners").mkdir(parents=True)
     (home / "partners" / "acme.yaml").write_text(
         "identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\n"
@@ -115,7 +115,7 @@ def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_j
 
 
 def test_a_sender_whose_profile_does_not_load_exits_1_naming_the_problem_not_the_default_specs(gateway_exe, tmp_path):
-    home = tmp_path / "home"
+    home = make_home(tmp_path / "home")
     (home / "partners").mkdir(parents=True)
     (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\nacks: {send: 998}\n")
     sample = str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12")

@@ -6,17 +6,18 @@ import json
 import time
 
 import pytest
+from helpers import ROOT
+
 from gateway.channels.drop_folder import write_outbound
 from gateway.config.yamlio import dump_yaml, parse_yaml
 from gateway.connectors import default_registry
 from gateway.connectors.memory import MemoryTarget, memory_connector_type
-from gateway.home import REPO_ROOT
 from gateway.pipeline import Gateway
 from gateway.workdir import demo_home
 
-ACME_850 = REPO_ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
-WIDGET_856 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
-CORNER_CSV = REPO_ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
+ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
+WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
+CORNER_CSV = ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def erp() -> MemoryTarget:
 
 @pytest.fixture
 def home(tmp_path):
-    h = demo_home(tmp_path / "home", REPO_ROOT)
+    h = demo_home(tmp_path / "home", ROOT)
     (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 3}\nworkers: {poll_seconds: 0.05}\n")
     return h
 
@@ -296,7 +297,7 @@ def test_a_mapping_that_always_fails_ends_in_quarantine_not_a_loop(home, erp, mo
 
 def test_a_partners_997_is_recorded_and_traceable_not_quarantined(home, erp):
     set_routes(home, "acme-retail", [erp_route()])
-    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    ack = ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
     drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
     gw = run(home, erp)
     assert gw.store.quarantine_items() == []
@@ -308,7 +309,7 @@ def test_a_partners_997_is_recorded_and_traceable_not_quarantined(home, erp):
 
 def test_a_route_for_functional_acks_delivers_them(home, erp):
     set_routes(home, "acme-retail", [erp_route("functional_ack")])
-    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    ack = ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
     drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
     run(home, erp)
     [doc] = erp.documents.values()
@@ -316,7 +317,7 @@ def test_a_route_for_functional_acks_delivers_them(home, erp):
         "level": "element", "code": "1", "segment": "SN1", "position": 24, "element": 2, "data_element": "382"}
 
 
-WIDGET_810 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "invoice-with-allowances.x12"
+WIDGET_810 = ROOT / "samples" / "partners" / "widget-supply" / "invoice-with-allowances.x12"
 
 
 def set_acks(home, partner: str, acks: dict) -> None:
