@@ -281,10 +281,11 @@ class SegmentChecker:
 
 
 def codes_for(e: ElementDef, code_sets: dict[str, frozenset[str]]) -> frozenset[str] | None:
-    """The codes an element accepts (its own list plus its external set), or None for any."""
+    """The codes an element accepts (its own list, its external set, codes a partner added), or None for any."""
     if e.external:
-        return frozenset(e.codes) | code_sets.get(e.external, frozenset())
-    return frozenset(e.codes) if e.codes else None
+        shared = code_sets.get(e.external, frozenset())
+        return shared | frozenset(e.codes + e.extra) if e.codes or e.extra else shared
+    return frozenset(e.codes + e.extra) if e.codes else None
 
 
 def _num(e: ElementDef | CompositeDef) -> str:
@@ -363,6 +364,7 @@ class PatternBuilder:
         delim = d.element + d.component + d.segment + (d.repetition or "")
         self.delim_chars = set(delim)
         self.not_delim = "".join(_esc_class(c) for c in delim)
+        self._coded: dict[int, str] = {}  # id(element) -> its code alternation (lists run to 1,500 codes)
 
     # value patterns ----------------------------------------------------------
 
@@ -370,10 +372,14 @@ class PatternBuilder:
         """Pattern for one non-empty value that ``check_value`` accepts."""
         if e.usage == "N":
             return "(?!)"
+        done = self._coded.get(id(e))
+        if done is not None:
+            return done
         codes = codes_for(e, self.code_sets)
         if codes is not None:
             ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
-            return _alt(ok)
+            done = self._coded[id(e)] = _alt(ok)
+            return done
         t, lo, hi = e.data_ele.type, e.data_ele.min_len, e.data_ele.max_len
         if e.regex:
             return "(?!)"  # element regexes are checked by the reference path only
