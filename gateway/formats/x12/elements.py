@@ -12,6 +12,7 @@ equivalence is a tested property (tests/unit/formats/x12/test_elements.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -349,6 +350,15 @@ def _trie(node: dict) -> str:
     return body
 
 
+_CODED: dict[tuple, str] = {}  # (codes, data element, regex, charset, delimiters) -> code alternation
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(pattern: str) -> re.Pattern[str]:
+    # Patterns with long code lists take milliseconds to compile; every Validator compiles the same ones.
+    return re.compile(pattern, re.DOTALL)
+
+
 class PatternBuilder:
     """Builds the fast-path regex for segment definitions; see module docstring."""
 
@@ -377,8 +387,13 @@ class PatternBuilder:
             return done
         codes = codes_for(e, self.code_sets)
         if codes is not None:
-            ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
-            done = self._coded[id(e)] = _alt(ok)
+            # Shared across builders and validators: filtering 1,500 codes through check_value is the slow part.
+            key = (codes, e.data_ele, e.regex, self.charset, self.d)
+            done = _CODED.get(key)
+            if done is None:
+                ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
+                done = _CODED[key] = _alt(ok)
+            self._coded[id(e)] = done
             return done
         t, lo, hi = e.data_ele.type, e.data_ele.min_len, e.data_ele.max_len
         if e.regex:
@@ -588,7 +603,7 @@ class PatternBuilder:
         }[kind]
 
     def compile(self, seg: SegmentDef, count: int) -> re.Pattern[str]:
-        return re.compile(self.segment(seg, count), re.DOTALL)
+        return _compile(self.segment(seg, count))
 
     def matcher(self, seg: SegmentDef) -> Callable[[str], object]:
         """``text -> match or None``: None exactly when ``SegmentChecker.check`` finds a problem."""
