@@ -428,7 +428,7 @@ class _Checker:
         from .errors import SpecError
 
         items: list[tuple[tuple, ValidationOverlay]] = []
-        for key in ("require", "relax", "forbid"):
+        for key in ("require", "relax", "forbid", "relax_codes"):
             for i, ref in enumerate(getattr(overlay, key)):
                 items.append(((key, i), ValidationOverlay(**{key: [ref]})))
         for ref, codes in overlay.codes.items():

@@ -173,6 +173,13 @@ def _ack_for(choice: str, version: str) -> str | None:
 
 
 @dataclass(repr=False, kw_only=True)
+class CodeAddition(Model):
+    """Codes this partner sends beyond the element's standard list (the standard codes stay valid)."""
+
+    add: Annotated[list[str], Doc("codes accepted in addition to the standard list, e.g. {add: [XX]}")]
+
+
+@dataclass(repr=False, kw_only=True)
 class ValidationOverlay(Model):
     """Deviations from the standard for one transaction set (see gateway.formats.x12.Overlay).
 
@@ -185,14 +192,23 @@ class ValidationOverlay(Model):
     )
     relax: Annotated[list[str], Doc("required by the standard, optional for this partner")] = field(default_factory=list)
     forbid: Annotated[list[str], Doc("must not be sent")] = field(default_factory=list)
-    codes: Annotated[dict[str, list[str]], Doc("element -> the only codes allowed, e.g. BEG02: [SA, NE]")] = field(default_factory=dict)
+    codes: Annotated[
+        dict[str, list[str] | CodeAddition],
+        Doc("element -> the only codes allowed, a subset of the standard list (BEG02: [SA, NE]), "
+            "or codes accepted beyond it (BEG02: {add: [XX]})"),
+    ] = field(default_factory=dict)
+    relax_codes: Annotated[list[str], Doc("elements whose code list is not checked: the partner sends codes of its own")] = field(
+        default_factory=list
+    )
     max_use: Annotated[dict[str, Annotated[int, Range(1)]], Doc("segment or loop -> maximum use / repeat")] = field(default_factory=dict)
 
     def to_overlay(self, name: str):
         from ..formats.x12 import Overlay
 
-        return Overlay(list(self.require), list(self.relax), list(self.forbid), {k: list(v) for k, v in self.codes.items()},
-                       dict(self.max_use), name=name)
+        only = {k: list(v) for k, v in self.codes.items() if isinstance(v, list)}
+        added = {k: list(v.add) for k, v in self.codes.items() if isinstance(v, CodeAddition)}
+        return Overlay(list(self.require), list(self.relax), list(self.forbid), only, dict(self.max_use), name=name,
+                       add_codes=added, relax_codes=list(self.relax_codes))
 
 
 # -- channels ---------------------------------------------------------------------------------------
