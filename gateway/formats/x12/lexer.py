@@ -194,7 +194,7 @@ class Lexer:
             i = buf.find(tag, start)
             while i >= 0:
                 j = i - 1
-                while j >= pos and buf[j] in "\r\n" and buf[j] != term:
+                while j >= pos and buf[j] in WHITESPACE and buf[j] != term:
                     j -= 1
                 at_start = j < pos or buf[j] == term
                 if at_start and (tag != "ISA" or (i + 3 < len(buf) and not buf[i + 3].isalnum())):
