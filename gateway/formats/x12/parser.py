@@ -22,19 +22,25 @@ class Segment:
 
     ``number`` is the segment's ordinal in the input (it only grows). ``tail`` is what ``parse``
     found after the segment's text: its terminator and any white space or line end that followed
-    (``""`` for a last segment without terminator); ``None`` means the interchange's terminator.
+    (``""`` for a last segment without terminator). It is ``None`` on segments from
+    ``iter_segments`` or built by hand: ``serialize`` then writes the interchange's terminator.
     """
 
     __slots__ = ("delimiters", "elements", "number", "offset", "tag", "tail")
 
-    def __init__(self, tag: str, elements: list[str], offset: int, number: int, delimiters: Delimiters,
-                 tail: str | None = None) -> None:
+    def __init__(self, tag: str, elements: list[str], offset: int, number: int, delimiters: Delimiters) -> None:
         self.tag = tag
         self.elements = elements
         self.offset = offset
         self.number = number
         self.delimiters = delimiters
-        self.tail = tail
+        # ``tail`` is not stored here: iter_segments builds millions of segments and only parse needs it.
+
+    def __getattr__(self, name: str) -> None:
+        # Called only when the slot was never set.
+        if name == "tail":
+            return None
+        raise AttributeError(f"'Segment' object has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"Segment({self.text!r} @ {self.offset})"

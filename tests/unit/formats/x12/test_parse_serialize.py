@@ -7,7 +7,7 @@ import io
 import pytest
 
 from gateway.errors import NotX12, UnreadableInput
-from gateway.formats.x12 import Delimiters, Segment, parse, serialize
+from gateway.formats.x12 import Delimiters, Segment, iter_segments, parse, serialize
 
 ISA4 = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*U*00401*000000001*0*P*>"
 ISA5 = "ISA|00|          |00|          |ZZ|SENDER         |ZZ|RECEIVER       |240101|1200|^|00501|000000002|0|P|:"
@@ -143,6 +143,7 @@ def test_hand_built_segments_get_the_interchange_terminator():
     d = Delimiters("*", ":", "~", None, "\r\n")
     (ix,) = parse(lines(ISA4, GS, *SET, GE, IEA, end="~\r\n").encode())
     note = Segment("NTE", ["GEN", "added"], 0, ix.groups[0].transactions[0].segments[1].number, d)
+    assert note.tail is None
     ix.groups[0].transactions[0].segments.insert(2, note)
     assert b"BEG*00*SA*PO1**20240101~\r\nNTE*GEN*added~\r\nSE*3*0001~\r\n" in serialize([ix])
 
@@ -157,3 +158,10 @@ def test_parse_reads_paths_and_streams_and_names_the_file_in_errors(tmp_path):
         parse(tmp_path / "orders.csv")
     with pytest.raises(UnreadableInput, match="missing.x12: no such file"):
         parse(tmp_path / "missing.x12")
+
+
+def test_streamed_segments_have_no_tail_and_no_other_unknown_attribute():
+    seg = next(iter_segments(lines(ISA4, GS, *SET, GE, IEA).encode()))
+    assert seg.tail is None
+    with pytest.raises(AttributeError, match="no attribute 'tial'"):
+        seg.tial  # noqa: B018
