@@ -114,7 +114,7 @@ transaction_keys = Table(
     Column("id", Integer, primary_key=True),
     Column("transaction_id", Integer, ForeignKey("transactions.id"), nullable=False, index=True),
     Column("name", String(20), nullable=False),  # po_number, asn_id, invoice_number
-    Column("element", String(12), nullable=False),  # where it was read: BEG03, PRF01, ... (a field name for flat files)
+    Column("element", String(20), nullable=False),  # where it was read: BEG03, PRF01, ... (the field name for flat files)
     Column("value", String(80), nullable=False, index=True),
 )
 

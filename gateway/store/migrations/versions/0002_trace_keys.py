@@ -20,7 +20,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('transaction_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=20), nullable=False),
-    sa.Column('element', sa.String(length=12), nullable=False),
+    sa.Column('element', sa.String(length=20), nullable=False),
     sa.Column('value', sa.String(length=80), nullable=False),
     sa.ForeignKeyConstraint(['transaction_id'], ['transactions.id'], ),
     sa.PrimaryKeyConstraint('id')
