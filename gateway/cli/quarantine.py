@@ -63,7 +63,7 @@ def quarantine_show(ctx: click.Context, qid: int, as_json: bool) -> None:
         if item.get(k) is not None:
             click.echo(f"{k + ':':<16}{item[k]}")
     if item.get("previous_id"):
-        click.echo(f"{'follows:':<16}#{item['previous_id']} (reprocessed; this is its failing again)")
+        click.echo(f"{'follows:':<16}#{item['previous_id']} (reprocessed, then failed again as this item)")
     if item.get("replaced_by"):
         click.echo(f"{'failed again:':<16}" + ", ".join(f"#{n}" for n in item["replaced_by"]) + " (after this one was reprocessed)")
     for k in ("transaction", "delivery"):
@@ -127,7 +127,6 @@ def _await_outcomes(ctx: click.Context, qids: list[int], wait: float, failed: bo
         else:
             click.echo(f"#{o['id']}: went through ({thing})")
     return failed, bool(pending)
-
 
 
 @quarantine.command("discard")

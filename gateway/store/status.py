@@ -132,14 +132,13 @@ class StatusAndTrace(Connected):
 
 
 def _ack_for(verdicts: list[dict], interchange: str | None, group: str | None, control: str | None) -> dict | None:
-    """What our ack said about one set: its AK5/IK5; else its group's AK9; else its interchange's TA1 (rejected whole)."""
-    if interchange is None:
-        return None
-    for wanted in (lambda v: v["segment"] in ("AK5", "IK5") and v.get("group") == group and v.get("control_number") == control,
-                   lambda v: v["segment"] == "AK9" and v.get("group") == group,
-                   lambda v: v["segment"] == "TA1"):
-        for v in verdicts:
-            if v.get("interchange") == interchange and wanted(v):
-                return {"segment": v["segment"], "code": v["code"]}
+    """What our ack said about one set: its AK5/IK5, unless its interchange (TA104) or its group (AK9) was
+    rejected as a whole, which rejects the set whatever its AK5 says."""
+    mine = [v for v in verdicts if interchange is not None and v.get("interchange") == interchange]
+    ta1 = next((v for v in mine if v["segment"] == "TA1"), None)
+    ak9 = next((v for v in mine if v["segment"] == "AK9" and v.get("group") == group), None)
+    ak5 = next((v for v in mine if v["segment"] in ("AK5", "IK5") and v.get("group") == group and v.get("control_number") == control), None)
+    for v in (ta1 if ta1 and ta1["code"] == "R" else None, ak9 if ak9 and ak9["code"] == "R" else None, ak5, ak9, ta1):
+        if v is not None:
+            return {"segment": v["segment"], "code": v["code"]}
     return None
-
