@@ -167,3 +167,14 @@ def test_a_reprocessed_item_that_goes_through_says_so(home, serve_once):
     assert gw.store.reprocess_outcome(q["id"]) | {"replaced_by": None} == {
         "id": q["id"], "kind": "delivery", "ref_id": q["ref_id"], "replaced_by": None, "outcome": "done", "state": "delivered"}
     assert gw.store.quarantine_items() == []
+
+
+def test_trace_finds_a_flat_file_order_that_has_no_route(home, serve_once):
+    edit_profile(home.root, "corner-hardware", lambda p: p.__setitem__("routes", []))
+    drop(home.root, "orders.csv", (REPO_ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv").read_bytes(),
+         partner="corner-hardware")
+    gw = serve_once()
+    [lineage] = gw.store.trace("CH-10452")  # read from the document the layout gave at the envelope stage; no document row exists
+    [tx] = lineage["transactions"]
+    assert tx["state"] == "quarantined" and tx["keys"] == [{"name": "po_number", "element": "po_number", "value": "CH-10452"}]
+    assert [q["code"] for q in lineage["quarantine"]] == ["route.missing", "route.missing"]
