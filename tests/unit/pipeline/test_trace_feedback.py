@@ -4,15 +4,16 @@ each ack said, and a reprocessed item that fails again names the item that repla
 from __future__ import annotations
 
 import pytest
-from gateway.connectors import default_registry
-from gateway.connectors.memory import MemoryTarget, memory_connector_type
-from gateway.home import REPO_ROOT
-from gateway.pipeline import Gateway
-from gateway.workdir import demo_home
+from helpers import ROOT
 from serve_helpers import drop, edit_profile
 
-ACME_850 = REPO_ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"  # POs 4500020001, 4500020002
-WIDGET_856 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"  # SHP0001234, PO4500012345
+from gateway.connectors import default_registry
+from gateway.connectors.memory import MemoryTarget, memory_connector_type
+from gateway.pipeline import Gateway
+from gateway.workdir import demo_home
+
+ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"  # POs 4500020001, 4500020002
+WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"  # SHP0001234, PO4500012345
 
 # A partner mapping that takes the shipment id from a REF*ZZ the sample ASN does not carry: a mapping error.
 OWN_ASN_NUMBER = """\
@@ -32,7 +33,7 @@ def erp() -> MemoryTarget:
 
 @pytest.fixture
 def home(tmp_path, store_url):
-    h = demo_home(tmp_path / "home", REPO_ROOT)
+    h = demo_home(tmp_path / "home", ROOT)
     (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 2}\nworkers: {poll_seconds: 0.05}\n"
                                          f"store: {{url: '{store_url}'}}\n")
     return h
@@ -171,7 +172,7 @@ def test_a_reprocessed_item_that_goes_through_says_so(home, serve_once):
 
 def test_trace_finds_a_flat_file_order_that_has_no_route(home, serve_once):
     edit_profile(home.root, "corner-hardware", lambda p: p.__setitem__("routes", []))
-    drop(home.root, "orders.csv", (REPO_ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv").read_bytes(),
+    drop(home.root, "orders.csv", (ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv").read_bytes(),
          partner="corner-hardware")
     gw = serve_once()
     [lineage] = gw.store.trace("CH-10452")  # read from the document the layout gave at the envelope stage; no document row exists
