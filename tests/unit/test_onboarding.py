@@ -232,7 +232,7 @@ def test_route_option_the_connector_does_not_know_is_reported(home):
     path = profile(home, "acme", ACME + "documents: {receives: [{set: '850'}]}\nroutes:\n"
                    "  - {document: purchase_order, connector: folder, options: {path: erp, paht: erp}}\n")
     assert check_partner(home, "acme").problems == [
-        f"{home.display(path)}:4: connector 'folder': paht: unknown key 'paht' (allowed: format, fsync, name, path, pretty)"]
+        f"{home.display(path)}:4: connector 'folder': paht: unknown key 'paht' (allowed: csv_formula_guard, format, fsync, name, path, pretty)"]
 
 
 def test_route_to_an_unknown_connector_is_reported(home):
