@@ -65,7 +65,9 @@ def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
             out.append(f"{loaded.source.where(('routes', i, 'connector'))}: unknown connector {route.connector!r} (known: {known})")
             continue
         where = f"{loaded.source.where(('routes', i, 'options'))}: connector {route.connector!r}"
-        out += registry.check(route.connector, dict(route.options), context, where=where)
+        for line in registry.check(route.connector, dict(route.options), context, where=where):
+            _, at, rest = line.partition(where)  # values from ${ENV} never shown, the file name untouched
+            out.append(where + loaded.source.hide(rest, ("routes", i, "options")) if at else loaded.source.hide(line, ("routes", i, "options")))
     return out
 
 

@@ -161,5 +161,19 @@ def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
 def partner_show(ctx: click.Context, partner_id: str, as_json: bool) -> None:
     """Print a profile as loaded: ${ENV} resolved, defaults filled in, secrets masked."""
     profile = Partners(home_of(ctx)).load(partner_id)
-    data = profile.to_data()
+    data = _shown(profile)
     click.echo(json.dumps(data, indent=2) if as_json else dump_yaml(data), nl=as_json)
+
+
+def _shown(profile) -> dict:
+    """The profile with every secret masked (gateway.masking): the model's secrets, route options by what their
+    connector marks secret and by credential-like names, and the passwords of URLs anywhere."""
+    from gateway.connectors import default_registry
+    from gateway.masking import mask_url_values
+
+    registry = default_registry()
+    data = profile.to_data()
+    for route, shown in zip(profile.routes, data.get("routes", []), strict=True):
+        if route.options:
+            shown["options"] = registry.shown(route.connector, route.options)
+    return mask_url_values(data)

@@ -9,7 +9,9 @@ per pass listing every problem: first the options against the model (unknown key
 missing required keys; an unknown connector name lists the known ones), then what only the
 factory can check (an environment variable that is not set, a template with unknown fields).
 ``Registry.check`` gives the same problems as lines without keeping a connector (``gateway partner
-check`` and the start-up of ``gateway serve`` use it).
+check`` and the start-up of ``gateway serve`` use it). ``Registry.shown`` gives a route's options as
+they may be printed: what the options model marks ``Secret`` and whatever ``gateway.masking``'s
+rule finds (credential names, URL passwords) masked.
 
 Registries are plain objects, not module state: ``default_registry()`` returns a new one with the
 shipped connectors (``folder``, ``http``, ``memory``) plus any installed plugin found through the
@@ -28,6 +30,7 @@ from typing import Any
 from ..config.typed import Model, build
 from ..errors import ConfigError
 from ..home import Home
+from ..masking import mask_settings
 from .base import Connector
 
 ENTRY_POINT_GROUP = "edi_gateway.connectors"
@@ -105,6 +108,14 @@ class Registry:
             return exc.problems
         conn.close()
         return []
+
+    def shown(self, name: str, options: Mapping[str, Any] | None) -> Any:
+        """Route ``options`` for connector ``name`` with every secret masked (valid or not, known connector or not)."""
+        data = {} if options is None else options
+        kind = self._types.get(name)
+        if kind is not None:
+            data = kind.options.mask(data)
+        return mask_settings(data)
 
 
 def _tidy(problem: str) -> str:
