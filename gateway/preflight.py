@@ -65,9 +65,10 @@ def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
             out.append(f"{loaded.source.where(('routes', i, 'connector'))}: unknown connector {route.connector!r} (known: {known})")
             continue
         where = f"{loaded.source.where(('routes', i, 'options'))}: connector {route.connector!r}"
+        options = ("routes", i, "options")
         for line in registry.check(route.connector, dict(route.options), context, where=where):
-            _, at, rest = line.partition(where)  # values from ${ENV} never shown, the file name untouched
-            out.append(where + loaded.source.hide(rest, ("routes", i, "options")) if at else loaded.source.hide(line, ("routes", i, "options")))
+            # A value from ${ENV} is never shown (it may be a secret); the file:line before it is left alone.
+            out.append(where + loaded.source.hide(line.removeprefix(where), options) if line.startswith(where) else loaded.source.hide(line, options))
     return out
 
 
