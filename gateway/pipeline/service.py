@@ -8,8 +8,8 @@ started is released for other workers, channels and connectors are closed.
 Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
 changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
 
-A partner whose profile does not load, or says what this version does not honour (see
-``gateway.preflight``), is not served: every problem is logged at error level at start-up and
+A partner whose profile does not load, says what this version does not honour, or whose
+mapping specs fail their lint (see ``gateway.preflight``), is not served: every problem is logged at error level at start-up and
 after each change, its drop folder is not read (its files wait there), work already queued for
 it is quarantined with ``partner.profile_invalid``; the other partners run.
 """
@@ -31,7 +31,7 @@ from ..config.settings import Settings, load_settings
 from ..connectors import ConnectorContext, default_registry
 from ..errors import StoreError
 from ..home import Home
-from ..preflight import not_served
+from ..preflight import MappingLint, not_served
 from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
@@ -73,6 +73,7 @@ class Gateway:
         self._connectors: dict[tuple, object] = {}
         self._channels: list = []
         self._stamp: tuple | None = None
+        self._lint: MappingLint | None = None  # kept across reloads: it re-lints only changed specs
         self._load()
 
     # -- configuration -----------------------------------------------------------------------------
@@ -80,7 +81,10 @@ class Gateway:
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
-        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ))
+        if self._lint is None:
+            self._lint = MappingLint(self.home, self.spec_dirs, self.translator.x12_library)
+        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ), lint=self._lint,
+                                     mappings=self.translator.mappings)
         self.stages = Stages(self.home, self.partners, self.translator, self.not_served)
         self._close_connectors()
         self._stamp = self._config_stamp()
