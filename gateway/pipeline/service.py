@@ -35,13 +35,16 @@ from ..preflight import MappingLint, not_served
 from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
-from .worker import Worker
+from .worker import Tally, Worker
 
 log = logging.getLogger("gateway.serve")
 
 
 @dataclass(slots=True)
-class Summary:
+class Summary(Tally):
+    """What one ``serve`` run did: files received, work items done, and the worker's ``Tally`` (documents
+    delivered, items quarantined, acknowledgements written)."""
+
     files: int = 0  # handed over by channels in this run
     work: int = 0  # work items done in this run
 
@@ -73,6 +76,7 @@ class Gateway:
         self._connectors: dict[tuple, object] = {}
         self._channels: list = []
         self._stamp: tuple | None = None
+        self._summary: Summary | None = None  # of the running serve
         self._lint: MappingLint | None = None  # kept across reloads: it re-lints only changed specs
         self._load()
 
@@ -168,6 +172,8 @@ class Gateway:
         problem = Problem("receive", "intake.changed_after_read",
                           f"{inbound.name} changed after it was read: {detail}; its final content is taken again as a new file")
         held = self.store.hold_receipt(receipt.id, problem)
+        if held and self._summary is not None:
+            self._summary.quarantined += 1
         log.error("%s changed after it was read (%s): %s", inbound.name, detail,
                   "stored copy quarantined" if held else "stored copy already being processed",
                   extra={"correlation_id": receipt.correlation_id, "partner": inbound.partner_id})
@@ -191,9 +197,14 @@ class Gateway:
         self._stop.set()
         self._wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop`` was called (a signal): a run that ends then has not necessarily done everything."""
+        return self._stop.is_set()
+
     def serve(self, *, once: bool = False, channels: bool = True, progress: Callable[[Summary], None] | None = None) -> Summary:
-        worker = Worker(self, self.worker_id(), self._stop.is_set)
-        summary = Summary()
+        summary = self._summary = Summary()
+        worker = Worker(self, self.worker_id(), self._stop.is_set, summary)
         self.store.release_dead(socket.gethostname(), process_alive)
         if channels:
             self._open_channels()
