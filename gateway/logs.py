@@ -1,7 +1,8 @@
 """Logging for ``gateway serve``: plain lines or one JSON object per line, with correlation ids.
 
 Pipeline code logs with ``extra={"correlation_id": ..., "partner": ...}``; both formats
-carry them, so every line about a document can be found by its correlation id.
+carry them, so every line about a document can be found by its correlation id. A line about a
+batch of documents carries ``correlation_ids`` (a list) instead; the text format shows the first few.
 
 One record is one line, whatever a partner puts in a file name or a segment: log lines quote
 names and values an attacker chooses, and a line break or a terminal escape in them must not
@@ -23,7 +24,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
-_FIELDS = ("correlation_id", "partner")
+_FIELDS = ("correlation_id", "correlation_ids", "partner")
+_SHOWN_IDS = 3  # of a batch's correlation ids, in the text format
 
 # Controls (C0, DEL, C1), line/paragraph separators and bidirectional embeddings, overrides and isolates.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -61,11 +63,18 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        tail = "".join(f" [{escape(getattr(record, n))}]" for n in _FIELDS if getattr(record, n, None))
+        tail = "".join(f" [{escape(_text(getattr(record, n)))}]" for n in _FIELDS if getattr(record, n, None))
         text = f"{ts} {record.levelname.lower():<7} {escape(record.getMessage())}{tail}"
         if record.exc_info:
             text += "".join(f"\n  {escape(line)}" for line in self.formatException(record.exc_info).split("\n"))
         return text
+
+
+def _text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        more = len(value) - _SHOWN_IDS
+        return " ".join(value[:_SHOWN_IDS]) + (f" +{more} more" if more > 0 else "")
+    return str(value)
 
 
 def setup_logging(fmt: str = "text", level: str = "info", stream=None) -> None:

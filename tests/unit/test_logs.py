@@ -37,6 +37,18 @@ def test_text_lines_show_the_correlation_id():
     assert out.getvalue().rstrip().endswith("quarantined [abc123]")
 
 
+def test_a_line_about_a_batch_carries_every_correlation_id_in_json_and_the_first_few_in_text():
+    ids = [f"id{n}" for n in range(5)]
+    out = io.StringIO()
+    setup_logging("json", "info", stream=out)
+    logging.getLogger("gateway.pipeline").info("delivered 5 documents to erp", extra={"correlation_ids": ids, "partner": "acme"})
+    assert json.loads(out.getvalue())["correlation_ids"] == ids
+    out = io.StringIO()
+    setup_logging("text", "info", stream=out)
+    logging.getLogger("gateway.pipeline").info("delivered 5 documents to erp", extra={"correlation_ids": ids, "partner": "acme"})
+    assert out.getvalue().rstrip().endswith("delivered 5 documents to erp [id0 id1 id2 +2 more] [acme]")
+
+
 FORGED = "2024-01-01T00:00:00 info    acknowledgement written: forged.997"
 HOSTILE = f"po.x12\n{FORGED}\r\x1b[2J\x1b]0;owned\x07\u2028\x85\u202etxt.exe"
 
