@@ -7,6 +7,10 @@ started is released for other workers, channels and connectors are closed.
 
 Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
 changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
+
+A gateway does not start without knowing who it is (``identity`` in gateway.yaml, not init's
+placeholder): it refuses interchanges addressed to anyone else and signs its acknowledgements
+with it. Routes may name the connectors gateway.yaml defines (``connectors:``) besides the types.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from dataclasses import dataclass
 from ..channels.base import Inbound
 from ..channels.drop_folder import drop_folders
 from ..config.partner import Partners
-from ..config.settings import Settings, load_settings
+from ..config.settings import Settings, identity_problems, read_settings
+from ..config.yamlio import Source
 from ..connectors import ConnectorContext, default_registry
-from ..errors import StoreError
+from ..errors import ConfigError, StoreError
 from ..home import Home
 from ..store import Receipt, Store
 from ..translate import ProfileDirectory, Translator
@@ -59,9 +64,12 @@ class Gateway:
         self.spec_dirs = list(spec_dirs or [])
         self.charset = charset
         self.environ = dict(os.environ if environ is None else environ)
-        self.settings = settings or load_settings(home, self.environ)
+        self.settings, source = (settings, Source(home.display(home.config_file), None, {})) if settings else read_settings(home, self.environ)
+        unset = identity_problems(home, self.settings, source)
+        if unset:
+            raise ConfigError(unset)
+        self.registry = (registry or default_registry()).with_named(self.settings.connectors, lambda name: source.where(("connectors", name)))
         self.store = store or Store.open(self.settings.store_url(home, self.environ))
-        self.registry = registry or default_registry()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._connectors: dict[tuple, object] = {}
