@@ -82,7 +82,7 @@ class Gateway:
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
-        self.stages = Stages(self.home, self.partners, self.translator)
+        self.stages = Stages(self.home, self.partners, self.translator, self.settings.identity)
         self._close_connectors()
         self._stamp = self._config_stamp()
 

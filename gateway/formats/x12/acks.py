@@ -7,6 +7,11 @@ all it holds. Otherwise every inbound functional group gets its own FA group
 with one 997/999 listing each transaction set (AK2/AK5 or AK2/IK5) and, for
 sets with errors, the segments (AK3/IK3) and elements (AK4/IK4) at fault.
 Acknowledgements are never acknowledged.
+
+The acknowledgement comes from ``sender`` (ISA05/ISA06 and GS02: our own identity, as the
+pipeline knows it) when given; without it (``gateway ack`` on a lone file) the inbound
+envelope's receiver is echoed back as the sender. A group refused as not addressed to us
+(``gs.not_our_id``) is answered with AK9 R and no AK2: none of its sets is taken.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from .delimiters import Delimiters
 from .elements import valid_date, valid_time
@@ -42,6 +48,14 @@ class AckNumbers:
         value = getattr(self, which)
         setattr(self, which, value + 1)
         return value
+
+
+class Sender(Protocol):
+    """Who an acknowledgement comes from."""
+
+    isa_qualifier: str  # ISA05
+    isa_id: str  # ISA06, unpadded
+    gs_id: str  # GS02
 
 
 def ack_set_for(version: str) -> str:
@@ -83,8 +97,8 @@ def needs_ta1(ix: InterchangeResult) -> bool:
     return ix.ack_requested or bool(ix.findings)
 
 
-def acknowledge(ix: InterchangeResult, numbers: AckNumbers) -> str:
-    """The outbound interchange acknowledging ``ix`` ('' when nothing is due)."""
+def acknowledge(ix: InterchangeResult, numbers: AckNumbers, sender: Sender | None = None) -> str:
+    """The outbound interchange acknowledging ``ix`` ('' when nothing is due), from ``sender`` if given."""
     d = _outbound_delimiters(ix)
     groups = [g for g in ix.groups if not _is_ack_group(g) and not g.synthetic]
     if not needs_ta1(ix) and not groups:
@@ -93,8 +107,8 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers) -> str:
         return ""
     w = EnvelopeWriter(d, now=numbers.now)
     version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isascii() and ix.version.isdigit() else "00401"
-    w.interchange((_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d)),
-                  (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
+    ours = (sender.isa_qualifier, sender.isa_id) if sender else (_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d))
+    w.interchange(ours, (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
                   numbers.take("interchange"), version=version, usage=ix.usage if ix.usage in ("P", "T", "I") else "P")
     if needs_ta1(ix):
         ctrl = echo(ix.control_number, 9, 9, digits=True)
@@ -103,14 +117,14 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers) -> str:
         w.segment("TA1", ctrl, date, time, ix.ack_code, ta1_note(ix))
     if ix.ack_code != "R":
         for g in groups:
-            _functional_ack(w, g, numbers, d)
+            _functional_ack(w, g, numbers, d, sender)
     w.end_interchange()
     return w.text()
 
 
-def acknowledge_report(report: Report, numbers: AckNumbers | None = None) -> str:
+def acknowledge_report(report: Report, numbers: AckNumbers | None = None, sender: Sender | None = None) -> str:
     numbers = numbers or AckNumbers()
-    return "".join(acknowledge(ix, numbers) for ix in report.interchanges)
+    return "".join(acknowledge(ix, numbers, sender) for ix in report.interchanges)
 
 
 def _is_ack_group(g: GroupResult) -> bool:
@@ -127,23 +141,25 @@ def _outbound_delimiters(ix: InterchangeResult) -> Delimiters:
     return d
 
 
-def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters) -> None:
+def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, sender: Sender | None = None) -> None:
     kind = ack_set_for(g.version or "")
     five = kind == "999"
     # Our 997 is the 004010 one whatever older release it answers; 999 is always X231A1.
     version = X231 if five else "004010"
-    w.group("FA", echo(g.receiver, 2, 15, fill="X", d=d), echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
+    ours = sender.gs_id if sender else echo(g.receiver, 2, 15, fill="X", d=d)
+    w.group("FA", ours, echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
     w.transaction(kind, numbers.take("transaction"), X231 if five else None)
     fic, ctrl = echo(g.functional_id, 2, 2, fill="X", d=d), echo(g.control_number, 1, 9, digits=True)
     if five:
         w.segment("AK1", fic, ctrl, echo(g.version, 1, 12, fill="0", d=d))
     else:
         w.segment("AK1", fic, ctrl)
-    for t in g.transactions:
+    refused = any(f.code == "gs.not_our_id" for f in g.findings)
+    for t in [] if refused else g.transactions:
         _transaction(w, t, five, d)
     codes = _unique(CODES[f.code].ack_code(kind) for f in g.findings if f.severity == "error")[:5]
     included = g.stated if g.stated is not None else g.received
-    w.segment("AK9", g.ack_code, str(included), str(g.received), str(g.accepted), *codes)
+    w.segment("AK9", g.ack_code, str(included), str(g.received), "0" if refused else str(g.accepted), *codes)
     w.end_transaction()
     w.end_group()
 
