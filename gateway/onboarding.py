@@ -2,6 +2,12 @@
 
 Used by ``gateway partner ...``; no printing here. Problems are ``file:line: message``
 strings (or ``where: message`` when there is no file), one per problem.
+
+A profile ``add`` writes works with nothing edited by hand in a home ``gateway init`` made: its
+documents are routed to the home's ``erp`` connector (gateway.yaml), its drop folders exist, and
+its ``$schema`` comment points at the partner schema ``init`` (and ``add``) keep in ``partners/``.
+``check_home`` reports what is wrong with the home itself (our identity unset, a named connector
+of an unknown type).
 """
 
 from __future__ import annotations
@@ -19,14 +25,15 @@ from .config.partner import (
     ISA_ID,
     ISA_QUALIFIER,
     PARTNER_ID,
-    PUBLISHED,
     RESERVED_IDS,
+    SET_DOCUMENTS,
     SET_ID,
     LoadedProfile,
     PartnerProfile,
     Partners,
     load_xref_file,
 )
+from .config.settings import DEFAULT_CONNECTOR, connector_registry, identity_problems, read_settings
 from .config.yamlio import dump_yaml
 from .errors import ConfigError, GatewayError
 from .home import Home
@@ -104,7 +111,7 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
     channel = new.channel or ("drop_folder" if home.explicit else "none")
-    document = profile_document(new, channel, home)
+    document = profile_document(new, channel, home, routed_to=_default_connector(home))
     plain = PartnerProfile.problems(_plain(document))
     if plain:  # a bug of ours: the template and the model disagree
         raise ConfigError([f"generated profile: {p}" for p in plain])
@@ -116,9 +123,12 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
             d.mkdir(parents=True, exist_ok=True)
             created.append(d)
 
+    from .workdir import refresh_partner_schema
+
     mkdir(home.partners_dir)
+    schema = refresh_partner_schema(home.partners_dir)  # what the profile's $schema comment points at
     path.write_text(dump_yaml(document), encoding="utf-8")
-    created.append(path)
+    created += [p for p in (schema, path) if p is not None]
     stub_dir = home.mappings_dir / new.id
     mkdir(stub_dir)
     readme = stub_dir / "README.md"
@@ -145,11 +155,20 @@ def _flow(items: list) -> CommentedSeq:
     return seq
 
 
-def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
-    """The YAML of a new profile, with comments that say what each section is for."""
+def _default_connector(home: Home) -> str | None:
+    """The connector ``add`` routes to: ``erp`` when the home's gateway.yaml defines it."""
+    try:
+        settings = read_settings(home)[0]
+    except ConfigError:
+        return None  # check_home says why
+    return DEFAULT_CONNECTOR if DEFAULT_CONNECTOR in settings.connectors else None
+
+
+def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str | None = None) -> CommentedMap:
+    """The YAML of a new profile, with comments that say what each section is for; what it receives is routed
+    to the connector ``routed_to`` (a named connector of the home) when given."""
     doc = CommentedMap()
-    schema = _schema_reference(home)
-    head = [f"yaml-language-server: $schema={schema}"] if schema else []
+    head = ["yaml-language-server: $schema=./partner.schema.json"]  # beside it in partners/, kept there by init and add
     head += [f"Partner profile: {new.name or new.id}. Check it with: gateway partner check {new.id}",
              "Relative paths are relative to the gateway home (the folder holding partners/)."]
     doc.yaml_set_start_comment("\n".join(head))
@@ -163,6 +182,8 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     ident.yaml_add_eol_comment("ISA05/ISA06 on their interchanges", "isa_qualifier")
     ident.yaml_add_eol_comment("GS02 on their functional groups", "gs_ids")
     doc["identity"] = ident
+    doc["usage"] = "production"
+    doc.yaml_add_eol_comment("interchanges taken (ISA15): production (P), test (T) or both; routes may say usage: test", "usage")
 
     docs = CommentedMap()
     for direction, sets, suffix in (("receives", new.receives, "in"), ("sends", new.sends, "out")):
@@ -214,9 +235,13 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     doc.yaml_set_comment_before_after_key(
         "channels", before="\nHow files travel: drop_folder, sftp, as2, api. Write secrets as ${ENV_VAR}: they are masked in any output.")
 
-    doc["routes"] = _flow([])
+    kinds = [] if routed_to is None else _received_documents(new)
+    doc["routes"] = _flow([]) if not kinds else CommentedSeq(CommentedMap(document=k, connector=routed_to) for k in kinds)
+    where = (f"connector {routed_to} is defined in gateway.yaml (connectors:)" if routed_to else
+             "a connector named in gateway.yaml (connectors:) or a type: folder (options: {path: ...}), http (options: {url: ...})")
     doc.yaml_set_comment_before_after_key(
-        "routes", before="\nWhere canonical documents go, e.g. - {document: purchase_order, connector: erp, options: {}}")
+        "routes", before=f"\nWhere canonical documents go: {where}. Options laid over the connector's, e.g.\n"
+        "  - {document: purchase_order, connector: erp, options: {path: erp/orders}}; usage: test for test interchanges")
     doc["tables"] = CommentedMap()
     doc.yaml_set_comment_before_after_key("tables", before="\nCode tables overriding the mapping spec's: name -> {their code: ours}")
     doc["xref"] = CommentedMap()
@@ -225,12 +250,10 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     return doc
 
 
-def _schema_reference(home: Home) -> str | None:
-    if (home.partners_dir / PUBLISHED.name).is_file():
-        return PUBLISHED.name
-    if PUBLISHED.is_file():
-        return str(PUBLISHED)
-    return None
+def _received_documents(new: NewPartner) -> list[str]:
+    """The canonical documents of what the partner sends us; functional acknowledgements need no route."""
+    kinds = [SET_DOCUMENTS.get(s) for s in new.receives]
+    return list(dict.fromkeys(k for k in kinds if k and k != "functional_ack"))
 
 
 def mapping_readme(new: NewPartner) -> str:
@@ -286,8 +309,38 @@ class CheckResult:
         return not self.problems
 
 
-def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None) -> CheckResult:
-    """Everything wrong with a partner: its profile, the mapping specs and X12 specs it uses, the files it names."""
+def check_home(home: Home) -> list[str]:
+    """What is wrong with the home itself: gateway.yaml that does not load, our identity unset (init's placeholder),
+    a named connector of an unknown type. Nothing for a folder that is no home (no gateway.yaml)."""
+    if not home.config_file.is_file():
+        return []
+    try:
+        settings, source = read_settings(home)
+    except ConfigError as exc:
+        return exc.problems
+    problems = identity_problems(home, settings, source)
+    try:
+        connector_registry(settings, source)
+    except ConfigError as exc:
+        problems += exc.problems
+    return problems
+
+
+def home_registry(home: Home, base=None):
+    """The connectors routes may name in ``home``: the types and gateway.yaml's named connectors (only the types
+    when gateway.yaml does not load: ``check_home`` reports that)."""
+    from .connectors import default_registry
+
+    try:
+        return connector_registry(*read_settings(home), base)
+    except ConfigError:
+        return base or default_registry()
+
+
+def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None,
+                  registry=None) -> CheckResult:
+    """Everything wrong with a partner: its profile, the mapping specs and X12 specs it uses, the files it names,
+    the connectors its routes name (``registry``: default ``home_registry(home)``)."""
     partners = partners or Partners(home)
     result = CheckResult(partner_id)
     try:
@@ -296,15 +349,16 @@ def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None =
         result.problems += exc.problems
         return result
     result.profile = loaded.profile
-    _Checker(home, partners, loaded, result, spec_dirs or []).run()
+    _Checker(home, partners, loaded, result, spec_dirs or [], registry).run()
     return result
 
 
 class _Checker:
-    def __init__(self, home: Home, partners: Partners, loaded: LoadedProfile, result: CheckResult, spec_dirs: list[Path]) -> None:
+    def __init__(self, home: Home, partners: Partners, loaded: LoadedProfile, result: CheckResult, spec_dirs: list[Path], registry) -> None:
         self.home, self.partners, self.loaded, self.result = home, partners, loaded, result
         self.profile, self.source = loaded.profile, loaded.source
         self.spec_dirs = spec_dirs
+        self.registry = registry
         self._x12 = None
 
     def where(self, *loc) -> str:
@@ -457,6 +511,11 @@ class _Checker:
                 self.result.problems += exc.problems
 
     def routes(self) -> None:
+        registry = self.registry or home_registry(self.home)
+        for i, route in enumerate(self.profile.routes):
+            if route.connector not in registry:
+                known = ", ".join(registry.names()) or "none"
+                self.problem(("routes", i, "connector"), f"unknown connector {route.connector!r} (known: {known})")
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}
         for i, route in enumerate(self.profile.routes):
             if route.document not in received and route.document != "functional_ack":

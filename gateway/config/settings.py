@@ -170,6 +170,14 @@ def identity_problems(home: Home, settings: Settings, source: Source) -> list[st
     return []
 
 
+def connector_registry(settings: Settings, source: Source, base=None):
+    """What routes may name: ``base`` (default: the shipped and installed connector types) and gateway.yaml's
+    named connectors (``ConfigError`` at their file:line when one is a type's name or of an unknown type)."""
+    from ..connectors import default_registry
+
+    return (base or default_registry()).with_named(settings.connectors, lambda name: source.where(("connectors", name)))
+
+
 def _quoted(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar: IDs like 01 or 123 stay text
 

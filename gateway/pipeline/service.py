@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from ..channels.base import Inbound
 from ..channels.drop_folder import drop_folders
 from ..config.partner import Partners
-from ..config.settings import Settings, identity_problems, read_settings
+from ..config.settings import Settings, connector_registry, identity_problems, read_settings
 from ..config.yamlio import Source
-from ..connectors import ConnectorContext, default_registry
+from ..connectors import ConnectorContext
 from ..errors import ConfigError, StoreError
 from ..home import Home
 from ..store import Receipt, Store
@@ -68,7 +68,7 @@ class Gateway:
         unset = identity_problems(home, self.settings, source)
         if unset:
             raise ConfigError(unset)
-        self.registry = (registry or default_registry()).with_named(self.settings.connectors, lambda name: source.where(("connectors", name)))
+        self.registry = connector_registry(self.settings, source, registry)
         self.store = store or Store.open(self.settings.store_url(home, self.environ))
         self._stop = threading.Event()
         self._wake = threading.Event()

@@ -146,6 +146,7 @@ def test_check_reports_missing_files_and_channel_settings(home):
         f"{shown}:5: mdn async needs async_mdn_url",
         f"{home.display(home.root / 'xref/items.csv')}:2: expected two columns: their value, our value",
         f"{shown}:8: cross-reference file 'xref/parts.csv' does not exist ({home.display(home.root / 'xref/parts.csv')})",
+        f"{shown}:7: unknown connector 'erp' (known: folder, http, memory)",  # no gateway.yaml here names it
     ]
     assert result.warnings == [f"{shown}:7: route for invoice, but this partner sends the gateway no invoice"]
 
@@ -186,3 +187,25 @@ def test_summaries_list_good_and_broken_profiles(home):
     assert [r.to_dict()["ok"] for r in rows] == [True, False]
     assert (rows[0].isa, rows[0].receives, rows[0].sends, rows[0].channels) == ("ZZ/A", ["850/004010"], ["855/004010"], ["drop_folder"])
     assert Partners(home).ids() == ["acme", "broken"]
+
+
+def test_add_in_a_home_init_made_routes_what_the_partner_sends_us_to_its_erp_connector(home):
+    from gateway.config.settings import OwnIdentity
+    from gateway.workdir import init_home
+
+    init_home(home.root, OwnIdentity(isa_qualifier="ZZ", isa_id="OURCO"))
+    result = add_partner(home, NewPartner("acme", "ZZ", "ACME", receives=["850", "810", "997"]))
+    p = load_profile(result.profile)
+    assert [(r.document, r.connector, r.options, r.usage) for r in p.routes] == [
+        ("purchase_order", "erp", {}, None), ("invoice", "erp", {}, None)]  # a functional ack needs no route
+    assert p.usage == "production"
+    assert result.check.problems == [] or all("mapping spec 'default/" in line for line in result.check.problems), result.check.problems
+
+
+def test_add_in_a_home_without_an_erp_connector_writes_no_route_to_it(home):
+    write(home.root / "gateway.yaml", "identity: {isa_qualifier: ZZ, isa_id: OURCO}\n")
+    result = add_partner(home, NewPartner("acme", "ZZ", "ACME", receives=["850"]))
+    assert load_profile(result.profile).routes == []
+    text = result.profile.read_text()
+    assert text.startswith("# yaml-language-server: $schema=./partner.schema.json\n")
+    assert (home.partners_dir / "partner.schema.json").is_file() and home.partners_dir / "partner.schema.json" in result.created
