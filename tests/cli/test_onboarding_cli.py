@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
-from helpers import SAMPLES
+from helpers import ROOT, SAMPLES
 
 # ZZ/ACMERETAIL -> ZZ/WIDGETCO, GS PO ACMERETAIL -> WIDGETCO, ISA15 P, one 850 (PO 4500012345)
 SAMPLE_850 = (SAMPLES / "850-004010-retail-replenishment-order.x12").read_text(encoding="latin-1")
@@ -68,6 +70,24 @@ def test_a_partner_onboarded_with_init_and_partner_add_delivers_with_nothing_edi
     assert (isa(ack)[5], isa(ack)[6].strip(), isa(ack)[8].strip()) == ("ZZ", "OURCO", "ACME")
     assert "ST*997*" in ack and "GS*FA*OURCO*ACME*" in ack and "AK9*A*1*1*1" in ack
     assert quarantine(gateway_exe, home) == []
+
+
+def test_the_readme_running_example_works_as_written(gateway_exe, tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Running the gateway", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    home = tmp_path / "edi"
+    commands = [line.split("#", 1)[0].strip().replace("~/edi", str(home)) for line in block.strip().splitlines()]
+    assert commands[0].startswith("gateway init") and any(" serve" in c for c in commands)
+    for words in map(shlex.split, commands):
+        if words[0] == "cp":
+            shutil.copy(ROOT / words[1], words[2])
+            continue
+        assert words[0] == "gateway", words
+        p = run(gateway_exe, *words[1:], cwd=ROOT)
+        assert p.returncode == 0, (words, p.stdout, p.stderr)
+    assert len(list((home / "erp").glob("purchase_order-*.json"))) == 2
+    [ack] = [p.read_text(encoding="latin-1") for p in (home / "outbound" / "acme-retail").glob("ack-997-*.x12")]
+    assert isa(ack)[6].strip() == "WIDGETCO"
 
 
 def test_an_interchange_for_another_receiver_gets_a_ta1_and_is_quarantined_as_wrong_receiver(gateway_exe, tmp_path):
