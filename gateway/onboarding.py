@@ -237,11 +237,11 @@ def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str |
 
     kinds = [] if routed_to is None else _received_documents(new)
     doc["routes"] = _flow([]) if not kinds else CommentedSeq(CommentedMap(document=k, connector=routed_to) for k in kinds)
-    where = (f"connector {routed_to} is defined in gateway.yaml (connectors:)" if routed_to else
-             "a connector named in gateway.yaml (connectors:) or a type: folder (options: {path: ...}), http (options: {url: ...})")
+    where = (f"connector {routed_to} is defined in gateway.yaml (connectors:); a route's options are laid over its own." if routed_to else
+             "e.g. - {document: purchase_order, connector: folder, options: {path: erp/orders}}\n"
+             "(connector: a type, folder or http, or a connector named in gateway.yaml, connectors:).")
     doc.yaml_set_comment_before_after_key(
-        "routes", before=f"\nWhere canonical documents go: {where}. Options laid over the connector's, e.g.\n"
-        "  - {document: purchase_order, connector: erp, options: {path: erp/orders}}; usage: test for test interchanges")
+        "routes", before=f"\nWhere canonical documents go: {where}\nA route with usage: test takes test interchanges (ISA15 T).")
     doc["tables"] = CommentedMap()
     doc.yaml_set_comment_before_after_key("tables", before="\nCode tables overriding the mapping spec's: name -> {their code: ours}")
     doc["xref"] = CommentedMap()

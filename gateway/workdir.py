@@ -121,7 +121,8 @@ def demo_home(root: Path, repo: Path) -> Home:
             target = root / file
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(repo / file, target)
-        (root / "partners" / f"{pid}.yaml").write_text(dump_yaml(data), encoding="utf-8")
+        schema = f"# yaml-language-server: $schema=./{PARTNER_SCHEMA}\n"  # the copy init_home keeps beside it
+        (root / "partners" / f"{pid}.yaml").write_text(schema + dump_yaml(data), encoding="utf-8")
         (root / "inbound" / pid).mkdir(parents=True, exist_ok=True)
         (root / "outbound" / pid).mkdir(parents=True, exist_ok=True)
     return Home(root, True, repo)
