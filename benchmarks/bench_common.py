@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,3 +36,12 @@ def engine_version() -> str:
         return "unknown (not a git checkout)"
     changed = [line[3:] for line in git("status", "--porcelain", "--", "gateway").splitlines()]
     return head + (f" + uncommitted changes in {', '.join(changed)}" if changed else " (clean)")
+
+
+def gateway_command() -> list[str]:
+    """The ``gateway`` console script of this Python (a venv's), else the one on PATH, else ``python -m gateway.cli``."""
+    exe = Path(sys.executable).with_name("gateway")
+    if exe.is_file():
+        return [str(exe)]
+    found = shutil.which("gateway")
+    return [found] if found else [sys.executable, "-m", "gateway.cli"]

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from bench_common import ROOT, engine_version
+from bench_common import ROOT, engine_version, gateway_command
 from x12_throughput import Catalog, _isa, purchase_order
 
 TARGET = 1000.0
@@ -184,14 +184,6 @@ def store_env(db: str, tag: str, keep: bool) -> Iterator[dict[str, str]]:
             with engine.begin() as c:
                 c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
-
-
-def gateway_command() -> list[str]:
-    exe = Path(sys.executable).with_name("gateway")
-    if exe.is_file():
-        return [str(exe)]
-    found = shutil.which("gateway")
-    return [found] if found else [sys.executable, "-m", "gateway.cli"]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ of an unknown type).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from . import preflight
 from .config.partner import (
     CHANNEL_FILES,
     GS_ID,
@@ -33,12 +35,12 @@ from .config.partner import (
     Partners,
     load_xref_file,
 )
-from .config.settings import DEFAULT_CONNECTOR, connector_registry, identity_problems, read_settings
+from .config.settings import DEFAULT_CONNECTOR, connector_registry, home_registry, identity_problems, read_settings
 from .config.yamlio import dump_yaml
 from .errors import ConfigError, GatewayError
 from .home import Home
 
-CHANNELS: tuple[str, ...] = ("drop_folder", "sftp", "as2", "api", "none")
+CHANNELS: tuple[str, ...] = ("drop_folder", "none")  # what this version serves (sftp, as2, api: see gateway.preflight)
 VERSIONS: tuple[str, ...] = ("004010", "005010")
 INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
 
@@ -82,6 +84,8 @@ class NewPartner:
             dup = sorted({s for s in sets if sets.count(s) > 1})
             if dup:
                 out.append(f"{flag} {', '.join(dup)} given more than once")
+        if self.sends:
+            out.append(f"--sends {','.join(self.sends)}: {preflight.NOT_SUPPORTED} (the gateway does not send documents to partners yet)")
         if self.channel is not None and self.channel not in CHANNELS:
             out.append(f"--channel {self.channel!r}: one of {', '.join(CHANNELS)}")
         return out
@@ -110,7 +114,7 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     same = [pid for pid in partners.ids() if pid.lower() == new.id.lower()]  # one ID whatever the file system's case rules
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
-    channel = new.channel or ("drop_folder" if home.explicit else "none")
+    channel = new.channel or ("drop_folder" if home.explicit or home.is_home else "none")
     document = profile_document(new, channel, home, routed_to=_default_connector(home))
     plain = PartnerProfile.problems(_plain(document))
     if plain:  # a bug of ours: the template and the model disagree
@@ -198,17 +202,15 @@ def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str |
             entries.fa.set_flow_style()
         docs[direction] = entries
     docs.yaml_add_eol_comment("documents the gateway receives from the partner (inbound)", "receives")
-    docs.yaml_add_eol_comment("documents the gateway sends to the partner (outbound)", "sends")
+    docs.yaml_add_eol_comment("documents the gateway sends to the partner: not supported by this version, leave empty", "sends")
     doc["documents"] = docs
     doc.yaml_set_comment_before_after_key(
         "documents", before=f"\nTo change a mapping for this partner only, copy a spec to mappings/{new.id}/ (with extends:) and name it here.")
 
     acks = CommentedMap()
     acks["send"] = "auto"
-    acks["expect"] = "auto"
     acks["ta1"] = "on_error"
     acks.yaml_add_eol_comment("for their groups: 997 (before 005010) or 999; or 997, 999, none", "send")
-    acks.yaml_add_eol_comment("for our groups, as for send", "expect")
     acks.yaml_add_eol_comment("never, on_error (or when ISA14 asks), always", "ta1")
     doc["acks"] = acks
 
@@ -220,20 +222,9 @@ def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str |
     channels = CommentedMap()
     if channel == "drop_folder":
         channels["drop_folder"] = CommentedMap(inbound=f"inbound/{new.id}", outbound=f"outbound/{new.id}")
-    elif channel == "sftp":
-        sftp = CommentedMap(mode="host", username=new.id, authorized_keys=_flow([]))
-        sftp.yaml_add_eol_comment("host: they log in to our server; poll: we fetch from theirs (add host:)", "mode")
-        sftp.yaml_add_eol_comment("their public keys", "authorized_keys")
-        channels["sftp"] = sftp
-    elif channel == "as2":
-        as2 = CommentedMap(as2_id=new.isa_id)
-        as2.yaml_add_eol_comment("add url:, partner_certificate:, private_key: ${ENV_VAR}", "as2_id")
-        channels["as2"] = as2
-    elif channel == "api":
-        channels["api"] = CommentedMap()
     doc["channels"] = channels
     doc.yaml_set_comment_before_after_key(
-        "channels", before="\nHow files travel: drop_folder, sftp, as2, api. Write secrets as ${ENV_VAR}: they are masked in any output.")
+        "channels", before="\nHow files travel: drop_folder (the only channel this version serves; sftp, as2 and api are refused).")
 
     kinds = [] if routed_to is None else _received_documents(new)
     doc["routes"] = _flow([]) if not kinds else CommentedSeq(CommentedMap(document=k, connector=routed_to) for k in kinds)
@@ -326,21 +317,12 @@ def check_home(home: Home) -> list[str]:
     return problems
 
 
-def home_registry(home: Home, base=None):
-    """The connectors routes may name in ``home``: the types and gateway.yaml's named connectors (only the types
-    when gateway.yaml does not load: ``check_home`` reports that)."""
-    from .connectors import default_registry
-
-    try:
-        return connector_registry(*read_settings(home), base)
-    except ConfigError:
-        return base or default_registry()
-
-
 def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None,
                   registry=None) -> CheckResult:
-    """Everything wrong with a partner: its profile, the mapping specs and X12 specs it uses, the files it names,
-    the connectors its routes name (``registry``: default ``home_registry(home)``)."""
+    """Everything that would go wrong with a partner at run time: its profile (and what of it this version does
+    not honour), the mapping specs it uses checked against their X12 specs and the canonical schema, its
+    tables and cross-references, its routes' connectors (``registry``: default the home's, with gateway.yaml's
+    named connectors), the files it names."""
     partners = partners or Partners(home)
     result = CheckResult(partner_id)
     try:
@@ -360,6 +342,8 @@ class _Checker:
         self.spec_dirs = spec_dirs
         self.registry = registry
         self._x12 = None
+        self.tables_used: set[str] = set()
+        self.xrefs_used: dict[str, str] = {}  # name -> where a rule uses it
 
     def where(self, *loc) -> str:
         return self.source.where(loc)
@@ -379,10 +363,12 @@ class _Checker:
         return self._x12
 
     def run(self) -> None:
+        self.result.problems += preflight.unsupported(self.loaded)
         self.identity()
         self.documents()
         self.validation()
         self.files()
+        self.lookups()
         self.routes()
 
     # -- parts --
@@ -402,7 +388,6 @@ class _Checker:
 
         library = MappingLibrary(self.home.mapping_roots())
         roots = ", ".join(self.home.display(r) for r in library.roots)
-        xrefs = set(self.profile.xref) | set(self.profile.xref_files)
         for direction, i, entry in self.profile.documents.entries():
             loc = ("documents", direction, i)
             name = entry.spec_name(direction)
@@ -433,9 +418,31 @@ class _Checker:
                 self.problem(spec_loc, f"mapping spec {name!r} is for {x12.set} {x12.version}, not {entry.set} {entry.version}")
             if entry.document_type and spec.document != entry.document_type:
                 self.problem(spec_loc, f"mapping spec {name!r} maps a {spec.document}, but {entry.set} carries a {entry.document_type}")
-            if expected == "inbound":
-                for ref in sorted(_xrefs_used(spec.fields) - xrefs):
-                    self.warn(spec_loc, f"mapping spec {name!r} looks values up in cross-reference {ref!r}, which this profile does not define")
+            self.lint(library, name)
+
+    def lint(self, library, name: str) -> None:
+        """The spec's paths, fields and tables, against its X12 spec, the canonical schema and this profile's tables."""
+        from .mapping.lint import lint_spec
+
+        shown = lambda file: self.home.display(Path(file))  # noqa: E731
+        found = lint_spec(library, name, self.x12, tables=self.profile.tables, shown=shown)
+        self.result.problems += [p for p in found.problems if p not in self.result.problems]
+        self.tables_used |= found.tables_used
+        for ref, where in found.xrefs_used.items():
+            self.xrefs_used.setdefault(ref, f"{where}: mapping spec {name!r}")
+
+    def lookups(self) -> None:
+        """Tables and cross-references: each one a rule uses exists, each one the profile defines is used."""
+        defined = set(self.profile.xref) | set(self.profile.xref_files)
+        for ref, where in sorted(self.xrefs_used.items()):
+            if ref not in defined:
+                self.result.problems.append(f"{where} looks values up in cross-reference {ref!r}, which {self.source.name} does not "
+                                            "define (xref or xref_files)")
+        for key, names in (("xref", self.profile.xref), ("xref_files", self.profile.xref_files)):
+            for ref in sorted(set(names) - set(self.xrefs_used)):
+                self.problem((key, ref), f"cross-reference {ref!r} is not used by any rule of the mapping specs this partner uses")
+        for table in sorted(set(self.profile.tables) - self.tables_used):
+            self.problem(("tables", table), f"table {table!r} is not used by any rule of the mapping specs this partner uses")
 
     def validation(self) -> None:
         from .errors import SpecError
@@ -462,7 +469,7 @@ class _Checker:
         from .errors import SpecError
 
         items: list[tuple[tuple, ValidationOverlay]] = []
-        for key in ("require", "relax", "forbid"):
+        for key in ("require", "relax", "forbid", "relax_codes"):
             for i, ref in enumerate(getattr(overlay, key)):
                 items.append(((key, i), ValidationOverlay(**{key: [ref]})))
         for ref, codes in overlay.codes.items():
@@ -511,27 +518,15 @@ class _Checker:
                 self.result.problems += exc.problems
 
     def routes(self) -> None:
+        from .connectors import ConnectorContext
+
         registry = self.registry or home_registry(self.home)
-        for i, route in enumerate(self.profile.routes):
-            if route.connector not in registry:
-                known = ", ".join(registry.names()) or "none"
-                self.problem(("routes", i, "connector"), f"unknown connector {route.connector!r} (known: {known})")
+        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ))
+        self.result.problems += preflight.route_problems(self.loaded, registry, context)
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}
         for i, route in enumerate(self.profile.routes):
             if route.document not in received and route.document != "functional_ack":
                 self.warn(("routes", i, "document"), f"route for {route.document}, but this partner sends the gateway no {route.document}")
-
-
-def _xrefs_used(fields: dict) -> set[str]:
-    out: set[str] = set()
-    for rule in (fields or {}).values():
-        if rule is None or isinstance(rule, str):
-            continue
-        if getattr(rule, "xref", None):
-            out.add(rule.xref)
-        if getattr(rule, "fields", None):
-            out |= _xrefs_used(rule.fields)
-    return out
 
 
 # -- list -------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class PartnerView(Protocol):
 
 
 class PartnerDirectory(Protocol):
-    def by_interchange_id(self, qualifier: str, ident: str) -> PartnerView | None: ...
+    def by_interchange_id(self, qualifier: str, ident: str, gs_id: str | None = None) -> PartnerView | None: ...
 
     def get(self, partner_id: str) -> PartnerView: ...
 
@@ -132,13 +132,12 @@ class Translator:
             return None
         if partner_id:
             return self.partners.get(partner_id)
-        text = data.lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode()).decode("latin-1")
-        scan = scan_isa(text[:400])
-        if scan.delimiters is None or len(scan.elements) < 8:
+        sender = sender_ids(data)
+        if sender is None:
             return None
-        partner = self.partners.by_interchange_id(scan.elements[4].strip(), scan.elements[5].strip())
+        partner = self.partners.by_interchange_id(*sender)
         if partner is None:
-            notes.append(f"sender {scan.elements[4].strip()}:{scan.elements[5].strip()} is not a known partner: translated with the default specs")
+            notes.append(f"sender {sender[0]}:{sender[1]} is not a known partner: translated with the default specs")
         return partner
 
     def _validator(self, partner: PartnerView | None) -> Validator:
@@ -336,6 +335,17 @@ def _read(path: str | Path) -> bytes:
         stream.close()
 
 
+def sender_ids(data: bytes) -> tuple[str, str, str | None] | None:
+    """ISA05, ISA06 and the first GS02 of an interchange (None when its ISA cannot be read): who sent it."""
+    text = data[:4096].lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode())[:700].decode("latin-1")
+    scan = scan_isa(text[:400])
+    if scan.delimiters is None or len(scan.elements) < 8:
+        return None
+    d = scan.delimiters
+    gs = text[scan.length:].lstrip(WHITESPACE).split(d.segment, 1)[0].split(d.element)
+    return scan.elements[4].strip(), scan.elements[5].strip(), (gs[2].strip() or None) if gs[0] == "GS" and len(gs) > 2 else None
+
+
 def looks_like_x12(data: bytes) -> bool:
     head = data[:64]
     if head.startswith(BOM.encode("latin-1")):
@@ -408,8 +418,8 @@ class ProfileDirectory:
             self._views[profile.id] = ProfileView(profile, self.partners)
         return self._views[profile.id]
 
-    def by_interchange_id(self, qualifier: str, ident: str) -> ProfileView | None:
-        profile = self.partners.find(isa_qualifier=qualifier, isa_id=ident)
+    def by_interchange_id(self, qualifier: str, ident: str, gs_id: str | None = None) -> ProfileView | None:
+        profile = self.partners.find(isa_qualifier=qualifier, isa_id=ident, gs_id=gs_id)
         return self._view(profile) if profile is not None else None
 
     def get(self, partner_id: str) -> ProfileView:

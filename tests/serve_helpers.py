@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,6 +66,38 @@ def edit_profile(home: Path, partner: str, edit: Callable[[dict], None]) -> None
 def drop(home: Path, name: str, data: bytes, partner: str = ACME) -> Path:
     """Drop a file into the partner's inbound folder as partners should: a temporary name, then a rename."""
     return write_outbound(home / "inbound" / partner, name, data)
+
+
+_IN_PLACE_WRITER = """
+import os, sys, time
+path, source, first, chunk, pause, marker = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+with open(source, "rb") as f:
+    data = f.read()
+os.unlink(source)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)  # under its final name, no temporary name
+if marker == "early":
+    open(path + ".done", "wb").close()  # a marker written before the file is finished
+pos, size = 0, first
+while pos < len(data):
+    os.write(fd, data[pos:pos + size])
+    os.fsync(fd)
+    pos, size = pos + size, chunk
+    if pos < len(data):
+        time.sleep(pause)
+os.close(fd)
+if marker == "late":
+    open(path + ".done", "wb").close()
+"""
+
+
+def write_slowly_in_place(path: Path, data: bytes, *, first: int, chunk: int, pause: float, marker: str = "") -> subprocess.Popen:
+    """A partner writing ``path`` in place from another process: ``first`` bytes, then ``chunk`` bytes after
+    each ``pause`` seconds, fsynced each time; ``marker``: ``early`` writes ``path.done`` before the data,
+    ``late`` after it is closed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = path.parent.parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.source"  # outside the watched folder
+    source.write_bytes(data)
+    return subprocess.Popen([sys.executable, "-c", _IN_PLACE_WRITER, str(path), str(source), str(first), str(chunk), str(pause), marker])
 
 
 # -- inputs ----------------------------------------------------------------------------------------

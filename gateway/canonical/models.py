@@ -101,16 +101,21 @@ class Reference(Model):
 
 @dataclass(repr=False)
 class DateOf(Model):
-    """A dated event: requested delivery, ship not before, cancel after, ..."""
+    """A dated event: requested delivery, ship not before, cancel after, ...
+
+    X12 lets a DTM carry a date, a time, or a period in a format of its own (DTM05/DTM06, e.g. RD8
+    ``20240401-20240415``): ``date`` is there unless the partner sent only a time or a period."""
 
     type: Literal[
         "requested_delivery", "requested_ship", "ship_not_before", "ship_no_later", "deliver_not_before", "deliver_no_later",
         "cancel_after", "promised_delivery", "promised_ship", "estimated_delivery", "shipped", "delivered", "invoice", "order",
         "expiration", "production", "other",
     ]
-    date: Date
+    date: Date | None = None
     time: Time | None = None
     qualifier: Annotated[str | None, Doc("the partner's date qualifier (X12 374)")] = None
+    period: Annotated[str | None, Doc("a date or time period as sent (X12 DTM06), e.g. 20240401-20240415")] = None
+    period_format: Annotated[str | None, Doc("the period's format code (X12 1250, DTM05), e.g. RD8, D8")] = None
 
 
 @dataclass(repr=False)
@@ -169,8 +174,8 @@ class Correlation(Model):
 
 @dataclass(repr=False)
 class OrderLine(Model):
-    line_number: str
-    quantity: Quantity
+    line_number: Annotated[str, Doc("the partner's line number (PO101); when left out, the line's position (1, 2, ...)")]
+    quantity: Annotated[Quantity | None, Doc("ordered quantity (PO102, optional in X12)")] = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
     unit_price: Money | None = None
@@ -229,8 +234,8 @@ class LineStatus(Model):
 
 @dataclass(repr=False)
 class AckLine(Model):
-    line_number: str
-    statuses: list[LineStatus]
+    line_number: Annotated[str, Doc("the order line (PO101); when the partner left it out, the line's position (1, 2, ...)")]
+    statuses: Annotated[list[LineStatus], Doc("ACK statuses; none when the partner sent none (ack_type stands)")] = field(default_factory=list)
     quantity: Quantity | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
@@ -245,7 +250,7 @@ class PurchaseOrderAcknowledgment(Model):
     po_number: str
     ack_type: Literal["accepted", "accepted_with_changes", "accepted_with_detail", "rejected", "rejected_with_detail",
                       "acknowledged_no_detail", "other"]
-    ack_date: Date
+    ack_date: Annotated[Date | None, Doc("when the supplier acknowledged (BAK09, optional in X12)")] = None
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     document_type: Literal["purchase_order_acknowledgment"] = "purchase_order_acknowledgment"
     purpose: Literal["original", "cancellation", "change", "replace", "confirmation", "duplicate", "other"] = "original"
@@ -273,7 +278,7 @@ class Lot(Model):
 
 @dataclass(repr=False)
 class ShippedItem(Model):
-    quantity: Quantity
+    quantity: Annotated[Quantity | None, Doc("shipped quantity (SN102; the SN1 segment is optional in X12)")] = None
     line_number: str | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
@@ -284,7 +289,9 @@ class ShippedItem(Model):
     references: list[Reference] = field(default_factory=list)
 
 
-SSCC = Annotated[str, Pattern(r"^[0-9]{18,20}$"), Doc("serial shipping container code (SSCC-18, optionally with the 00 application identifier)")]
+SSCC = Annotated[str, Pattern(r"^\S(.*\S)?$"), Doc(
+    "serial shipping container code: the 18 digits of an SSCC-18 (sent with the 00 application identifier, the prefix is "
+    "dropped); any other form a partner sends is kept as sent, and translation warns about it")]
 
 
 @dataclass(repr=False)
@@ -302,7 +309,7 @@ class Pack(Model):
 
 @dataclass(repr=False)
 class ShippedOrder(Model):
-    po_number: str
+    po_number: Annotated[str | None, Doc("the order (PRF01; the PRF segment is optional in X12)")] = None
     po_date: Date | None = None
     release_number: str | None = None
     department: str | None = None
@@ -342,9 +349,9 @@ class ShipNotice(Model):
 
 @dataclass(repr=False)
 class InvoiceLine(Model):
-    line_number: str
-    quantity: Quantity
-    unit_price: Money
+    line_number: Annotated[str, Doc("the partner's line number (IT101); when left out, the line's position (1, 2, ...)")]
+    quantity: Annotated[Quantity | None, Doc("invoiced quantity (IT102; IT102-IT104 are optional in X12, all or none)")] = None
+    unit_price: Money | None = None
     identifiers: list[Identifier] = field(default_factory=list)
     description: str | None = None
     price_basis: str | None = None
@@ -360,7 +367,7 @@ class Invoice(Model):
     invoice_number: str
     invoice_date: Date
     total_amount: Decimal
-    lines: list[InvoiceLine]
+    lines: Annotated[list[InvoiceLine], Doc("IT1 lines; none on an invoice without detail (IT1 is optional)")] = field(default_factory=list)
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     document_type: Literal["invoice"] = "invoice"
     purpose: Literal["original", "cancellation", "change", "replace", "confirmation", "duplicate", "other"] = "original"

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from ..data import DATA_ROOT
 from .fastcheck import Unsupported, compile_schema
 from .models import DOCUMENTS
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "canonical"
+PUBLISHED = DATA_ROOT / "canonical"
 BASE_ID = "https://schemas.edi-gateway.dev/canonical/"
 
 
@@ -61,10 +62,26 @@ def validate_document(document: dict) -> list[SchemaIssue]:
     if fast is not None and fast(document):
         return []  # the common case, without jsonschema's cost; its verdict is the same (tested)
     out = []
-    for err in _validator(kind).iter_errors(document):
-        pointer = "/" + "/".join(str(p) for p in err.absolute_path)
-        out.append(SchemaIssue(pointer, err.message))
+    for top in _validator(kind).iter_errors(document):
+        for err in _pinpointed(top):
+            pointer = "/" + "/".join(str(p) for p in err.absolute_path)
+            out.append(SchemaIssue(pointer, err.message))
     return sorted(out, key=lambda i: i.path)
+
+
+def _pinpointed(err):
+    """An optional part (``anyOf: [part, null]``) that is there but wrong: the part's own errors
+    (``/lines/0/quantity/value``: a required property), not "not valid under any of the given schemas"."""
+    if err.validator == "anyOf" and err.context and err.instance is not None:
+        branches: dict = {}
+        for sub in err.context:
+            branches.setdefault(sub.schema_path[0], []).append(sub)
+        real = [subs for subs in branches.values() if not any(s.validator == "type" and s.validator_value == "null" for s in subs)]
+        if len(real) == 1:
+            for sub in real[0]:
+                yield from _pinpointed(sub)
+            return
+    yield err
 
 
 def render(document_type: str) -> str:

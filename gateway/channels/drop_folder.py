@@ -1,18 +1,26 @@
 """Drop folders: partner files arrive in a local (or mounted) folder; acknowledgements are written to another.
 
-How a file is known to be complete (``complete_when``):
+Never taken, in any mode: temporary names (dotfiles, ``*.tmp``, ``*.part``, ``*.partial``,
+``*.filepart``, a ``~`` suffix; case-insensitive: they wait for their rename), ``*.done`` markers,
+names not matching ``pattern``, subfolders, symlinks and other non-regular files, and a file that is
+still being written (see ``writers``): one a process on this host holds open for writing (the
+kernel's read lease says so), or, when the lease cannot tell, one the watcher saw written to and not
+yet closed (or changed less than ``EVENT_GRACE`` ago, news the watcher may not have had yet).
 
-- never: temporary names (dotfiles, ``*.tmp``, ``*.part``, ``*.partial``, ``*.filepart``, a ``~``
-  suffix; case-insensitive), ``*.done`` markers, names not matching ``pattern``, subfolders,
-  symlinks and other non-regular files.
-- ``renamed`` (default): the writer writes under a temporary name and renames; a file under its
-  final name is complete. ``min_age_seconds`` (default 0: the rename is the signal) additionally
-  requires its mtime to be that old, for writers that sometimes write in place anyway.
+When a file under its final name is complete (``complete_when``):
+
+- ``renamed`` (default): the writer writes under a temporary name and renames. A file the watcher
+  saw arrive by a rename is complete at once. Any other file under its final name (written in place,
+  moved in from another folder, or there before we started) is complete once it is quiet: its size,
+  mtime and inode unchanged for ``quiet_seconds`` (1 s; its mtime that old, or unchanged across our
+  looks for that long), besides not being written as above.
 - ``marker``: ``X`` is complete once ``X.done`` exists; the marker is removed once ``X`` is stored.
-- ``stable``: size and mtime unchanged across polls at least ``stable_seconds`` apart (kept in
+- ``stable``: size, mtime and inode unchanged across looks at least ``stable_seconds`` apart (kept in
   memory: the first sighting is only remembered, so a restart waits one period again).
 
-A file is also put back untaken when its size or mtime changed between listing and reading.
+Reading: the file is claimed (below), opened, and read under a read lease where the kernel grants
+one; it goes back untaken when a writer had it open, when its size, mtime or inode changed since it
+was judged complete, or when fewer bytes were read than it holds.
 
 Claims (several processes polling one folder): before reading, a poll claims a file by renaming it
 into ``.claimed/<pid>-<token>/`` (``token`` is random per process). ``os.rename`` is atomic, so
@@ -26,8 +34,16 @@ in marker mode), so a ``kill -9`` between claim and archive loses nothing; the s
 the second offer. Pids mean nothing across hosts or pid namespaces: pollers sharing one folder
 from there may take over a live claim, which again only means a duplicate offer.
 
-``watch`` uses a watchdog observer as a hint only (``created`` fires mid-write; ``closed`` also
-follows an aborted write); the poll's rules decide, and the caller polls on a timer anyway.
+Stored = archived: the SHA-256 of the bytes handed to ``accept`` is checked against the archived
+file (or, without an archive, the claimed file before it is deleted). A writer that still held the
+file open can have changed it after it was read: then it is *not* archived as the stored file. It
+goes back into the folder under its name, to be taken again as a new file once complete, the error
+is logged, and ``on_changed(inbound, receipt, detail)`` tells the pipeline, which holds back the
+stored, outdated receipt. Nothing is lost: the bytes read are in the store, the final ones come again.
+
+``watch`` runs a watchdog observer: it wakes the poller (renames in, creations, closes after writing)
+and keeps the per-name account that ``writers.Activity`` describes; the poll's rules decide, the
+caller polls on a timer anyway, and a file waiting for its quiet period gets a wake-up when it ends.
 """
 
 from __future__ import annotations
@@ -39,6 +55,7 @@ import logging
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -46,6 +63,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gateway.channels.base import Accept, Inbound
+from gateway.channels.writers import RENAMED, WRITING, Activity, drop_lease, lease_intact, open_for_writing, open_readonly, take_read_lease
 
 log = logging.getLogger("gateway.channels")
 
@@ -53,7 +71,11 @@ CompleteWhen = Literal["renamed", "marker", "stable"]
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", "~")
 MARKER_SUFFIX = ".done"
 CLAIMS = ".claimed"
+QUIET_SECONDS = 1.0  # renamed mode, a file not seen renamed in: long enough for a writer's close and reopen to show
+EVENT_GRACE = 0.5  # the watcher hears of a write a moment after it happened: a younger change may not have reached it
 _TOKEN = secrets.token_hex(4)  # tells our claims from those of an earlier process that had our pid
+
+Changed = Callable[[Inbound, Any, str], None]  # (what was stored, what accept returned for it, what the file holds now)
 
 
 def is_temporary(name: str) -> bool:
@@ -66,7 +88,8 @@ class DropFolder:
 
     def __init__(self, partner_id: str | None, inbound: str | os.PathLike, archive: str | os.PathLike | None = None, *,
                  pattern: str = "*", complete_when: CompleteWhen = "renamed", stable_seconds: float = 5,
-                 min_age_seconds: float = 0, outbound: str | os.PathLike | None = None, name: str | None = None) -> None:
+                 quiet_seconds: float = QUIET_SECONDS, outbound: str | os.PathLike | None = None, name: str | None = None,
+                 on_changed: Changed | None = None) -> None:
         if complete_when not in ("renamed", "marker", "stable"):
             raise ValueError(f"complete_when must be renamed, marker or stable, not {complete_when!r}")
         self.partner_id = partner_id
@@ -77,9 +100,14 @@ class DropFolder:
         self.pattern = pattern
         self.complete_when = complete_when
         self.stable_seconds = stable_seconds
-        self.min_age_seconds = min_age_seconds
-        self._seen: dict[str, tuple[int, int, float]] = {}  # stable mode: name -> (size, mtime_ns, since)
+        self.quiet_seconds = quiet_seconds
+        self.on_changed = on_changed
+        self.activity = Activity()
+        self._seen: dict[str, tuple[tuple[int, int, int], float]] = {}  # name -> ((size, mtime_ns, inode), monotonic since)
+        self._waiting = 0
         self._observer: Any = None
+        self._wake: Callable[[], None] | None = None
+        self._timer: threading.Timer | None = None
 
     def __repr__(self) -> str:
         return f"DropFolder({self.name!r}, {str(self.inbound)!r}, complete_when={self.complete_when!r})"
@@ -95,7 +123,7 @@ class DropFolder:
         return taken
 
     def _complete(self) -> list[tuple[str, os.stat_result]]:
-        """The complete files in name order, with the stat they were judged by."""
+        """The complete files in name order, with the stat they were judged by; counts those still to come."""
         files: dict[str, os.stat_result] = {}
         with os.scandir(self.inbound) as entries:
             for entry in entries:
@@ -105,48 +133,76 @@ class DropFolder:
                 except FileNotFoundError:
                     continue
         now = time.monotonic()
-        if self.complete_when == "stable":
-            self._seen = {n: s for n, s in self._seen.items() if n in files}
-        ready = []
+        self._seen = {n: s for n, s in self._seen.items() if n in files}
+        self.activity.prune(files)
+        ready, waiting, due = [], 0, None
         for name in sorted(files):
             if is_temporary(name) or name.endswith(MARKER_SUFFIX) or not fnmatch.fnmatchcase(name, self.pattern):
                 continue
+            if self.complete_when == "marker" and name + MARKER_SUFFIX not in files:
+                continue  # only the writer's marker completes it: not waited for
             st = files[name]
-            if self.complete_when == "marker":
-                ok = name + MARKER_SUFFIX in files
-            elif self.complete_when == "stable":
-                ok = self._stable(name, st, now)
+            wait, busy = self._wait(name, st, now), None
+            if wait <= 0:
+                busy = open_for_writing(self.inbound / name)  # the kernel's word, where it can give it
+                if busy is None:  # else the watcher's, once its account can have caught up with the last change
+                    wait = self._catch_up(st)
+                    busy = wait <= 0 and self._seen_writing(name)
+            if wait > 0:
+                waiting += 1
+                due = wait if due is None else min(due, wait)
+            elif busy:
+                waiting += 1  # its close wakes us (watching), else the next rescan looks again
             else:
-                ok = self.min_age_seconds <= 0 or time.time() - st.st_mtime >= self.min_age_seconds
-            if ok:
                 ready.append((name, st))
+        self._waiting = waiting
+        self._wake_in(due)
         return ready
 
-    def _stable(self, name: str, st: os.stat_result, now: float) -> bool:
+    def _wait(self, name: str, st: os.stat_result, now: float) -> float:
+        """Seconds until the mode's rules may call this file complete (0: now)."""
+        sig = _signature(st)
         seen = self._seen.get(name)
-        if seen is None or seen[:2] != (st.st_size, st.st_mtime_ns):
-            self._seen[name] = (st.st_size, st.st_mtime_ns, now)
-            return False
-        return now - seen[2] >= self.stable_seconds
+        if seen is None or seen[0] != sig:
+            seen = self._seen[name] = (sig, now)
+        unchanged = now - seen[1]
+        if self.complete_when == "stable":
+            return max(0.0, self.stable_seconds - unchanged)
+        if self.complete_when == "marker":
+            return 0.0
+        sighting = self.activity.get(name)
+        if sighting is not None and sighting.state == RENAMED and sighting.ino == st.st_ino:
+            return 0.0
+        return max(0.0, self.quiet_seconds - max(unchanged, time.time() - st.st_mtime))
+
+    def _catch_up(self, st: os.stat_result) -> float:
+        """Watching: seconds until the watcher can have heard of the file's last change."""
+        if self._observer is None:
+            return 0.0
+        return max(0.0, EVENT_GRACE - (time.time() - st.st_mtime))
+
+    def _seen_writing(self, name: str) -> bool:
+        sighting = self.activity.get(name)
+        return sighting is not None and sighting.state == WRITING
+
+    def _wake_in(self, delay: float | None) -> None:
+        """Watching: wake the poller when the first quiet or stable period ends (rescans may be far apart)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if delay is None or self._wake is None:
+            return
+        timer = threading.Timer(delay + 0.02, self._wake)
+        timer.daemon = True
+        timer.start()
+        self._timer = timer
 
     def _offer(self, name: str, st: os.stat_result, accept: Accept) -> int:
         claimed = self._claim(name)
         if claimed is None:
             return 0
-        try:
-            with open(claimed, "rb") as f:
-                data = f.read()
-                now = os.fstat(f.fileno())
-        except FileNotFoundError:  # a poller elsewhere judged our claim stale and took it back
-            return 0
-        except OSError as exc:
-            log.warning("%s: cannot read %s, left in place: %s", self.name, name, exc.strerror or exc)
-            self._unclaim(claimed, name)
-            return 0
-        if (now.st_size, now.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or len(data) != now.st_size:
-            # a writer is still at it, in place against the convention: wait for it to stop
-            self._seen.pop(name, None)
-            self._unclaim(claimed, name)
+        data = self._read(claimed, name, st)
+        if data is None:
             return 0
         inbound = Inbound(name, data, "drop_folder", self.partner_id, meta={
             "path": str(self.inbound / name),
@@ -156,7 +212,7 @@ class DropFolder:
             "sha256": hashlib.sha256(data).hexdigest(),
         })
         try:
-            accept(inbound)
+            receipt = accept(inbound)
         except Exception as exc:
             log.warning("%s: %s not stored, left in place for the next poll: %s", self.name, name, exc, exc_info=True)
             self._unclaim(claimed, name)
@@ -165,8 +221,44 @@ class DropFolder:
             self._unclaim(claimed, name)
             raise
         self._seen.pop(name, None)
-        self._acknowledge(claimed, name)
+        self._acknowledge(claimed, inbound, receipt)
         return 1
+
+    def _read(self, claimed: Path, name: str, st: os.stat_result) -> bytes | None:
+        """The claimed file's bytes if it is still the file judged complete and no writer touched it while
+        we read; else it goes back to the folder (None)."""
+        try:
+            fd = open_readonly(claimed)
+        except FileNotFoundError:  # a poller elsewhere judged our claim stale and took it back
+            return None
+        except BlockingIOError:  # another process holds a lease on it: in use
+            self._unclaim(claimed, name)
+            return None
+        except OSError as exc:
+            log.warning("%s: cannot read %s, left in place: %s", self.name, name, exc.strerror or exc)
+            self._unclaim(claimed, name)
+            return None
+        data: bytes | None = None
+        with os.fdopen(fd, "rb") as f:
+            lease = take_read_lease(fd)
+            try:
+                if lease is not False:  # False: a writer opened it between our look and the claim
+                    data = f.read()
+                    now = os.fstat(fd)
+                    if (lease and not lease_intact(fd)) or _signature(now) != _signature(st) or len(data) != now.st_size:
+                        data = None
+            except OSError as exc:
+                log.warning("%s: cannot read %s, left in place: %s", self.name, name, exc.strerror or exc)
+                data = None
+            finally:
+                if lease:
+                    drop_lease(fd)
+        if data is None:
+            # a writer is still at it, against the convention: wait for it to stop
+            log.debug("%s: %s changed or was opened for writing while being read: put back", self.name, name)
+            self._seen.pop(name, None)
+            self._unclaim(claimed, name)
+        return data
 
     # -- claims ----------------------------------------------------------------------------------
 
@@ -193,19 +285,20 @@ class DropFolder:
             return None
         return target
 
-    def _unclaim(self, claimed: Path, name: str) -> None:
+    def _unclaim(self, claimed: Path, name: str) -> Path | None:
         """Put a claimed file back into the folder (under another name if a new file took its name)."""
         try:
             back = _place(claimed, self.inbound, name)
         except FileNotFoundError:
-            return
+            return None
         except OSError as exc:
             log.error("%s: cannot put %s back from %s: %s", self.name, name, claimed, exc)
-            return
+            return None
         if back.name != name:
             log.warning("%s: %s put back as %s (a new file has its name)", self.name, name, back.name)
         if self.complete_when == "marker":
             _touch(self.inbound / (back.name + MARKER_SUFFIX))  # it was complete when claimed; stays so
+        return back
 
     def _recover_claims(self) -> None:
         root = self.inbound / CLAIMS
@@ -230,17 +323,20 @@ class DropFolder:
 
     # -- acknowledge -----------------------------------------------------------------------------
 
-    def _acknowledge(self, claimed: Path, name: str) -> None:
-        """Stored: remove the marker (first, so a crash here leaves no orphan marker), then archive or delete."""
+    def _acknowledge(self, claimed: Path, inbound: Inbound, receipt: Any) -> None:
+        """Stored: remove the marker (first, so a crash here leaves no orphan marker), then archive or delete,
+        each only when the file still holds the stored bytes."""
+        name = inbound.name
         try:
             if self.complete_when == "marker":
                 (self.inbound / (name + MARKER_SUFFIX)).unlink(missing_ok=True)
             if self.archive is None:
-                claimed.unlink()
+                if self._holds_stored(claimed, inbound, receipt):
+                    claimed.unlink()
             else:
                 day = datetime.now(UTC)
                 folder = self.archive / f"{day:%Y}" / f"{day:%m}" / f"{day:%d}"
-                _place(claimed, folder, name)
+                self._holds_stored(_place(claimed, folder, name), inbound, receipt)
         except FileNotFoundError:  # taken back by a poller that judged our claim stale: it offers it again
             return
         except OSError as exc:
@@ -248,10 +344,30 @@ class DropFolder:
             log.error("%s: %s stored but not archived: %s", self.name, name, exc)
             self._unclaim(claimed, name)
 
+    def _holds_stored(self, path: Path, inbound: Inbound, receipt: Any) -> bool:
+        """Whether ``path`` holds exactly the bytes stored; if not (a writer changed it after it was read), it
+        goes back into the folder to be taken again, and the change is logged and reported."""
+        stored = (inbound.meta["size"], inbound.meta["sha256"])
+        now = _digest(path)
+        if now == stored:
+            return True
+        back = self._unclaim(path, inbound.name)
+        detail = (f"{stored[0]} bytes stored (sha256 {stored[1][:12]}), the file now holds {now[0]} bytes "
+                  f"(sha256 {now[1][:12]})")
+        log.error("%s: %s changed after it was read: %s; not archived as the stored file, put back as %s to be taken again",
+                  self.name, inbound.name, detail, back.name if back else path)
+        if self.on_changed is not None:
+            try:
+                self.on_changed(inbound, receipt, detail)
+            except Exception:  # the file is safe in the folder; the stored receipt keeps its course
+                log.exception("%s: reporting that %s changed after it was read failed", self.name, inbound.name)
+        return False
+
     # -- watch -----------------------------------------------------------------------------------
 
     def watch(self, wake: Callable[[], None]) -> None:
-        """Wake on renames into the folder, closes after writing and creations; falls back to polling alone."""
+        """Wake on renames into the folder, closes after writing and creations, and keep the account of what is
+        being written; falls back to polling alone."""
         if self._observer is not None:
             return
         from watchdog.observers import Observer  # imported here: polling needs no watchdog
@@ -259,19 +375,23 @@ class DropFolder:
         try:
             self.inbound.mkdir(parents=True, exist_ok=True)
             observer = Observer()
-            observer.schedule(_Waker(self.inbound, wake, self.name), str(self.inbound), recursive=False)
+            observer.schedule(_Watcher(self.inbound, self.activity, wake, self.name), str(self.inbound), recursive=False)
             observer.start()
         except OSError as exc:  # inotify limits (ENOSPC, EMFILE), a vanished mount
             log.warning("%s: cannot watch %s, polling only: %s", self.name, self.inbound, exc)
             return
         self._observer = observer
+        self._wake = wake
 
     def waiting(self) -> int:
-        """Files seen but not yet complete (stable mode): ``serve --once`` waits for them."""
-        return len(self._seen)
+        """Files under a final name not complete yet but on their way (being written, or in their quiet or stable
+        period) as of the last poll: ``serve --once`` waits for them. Marker mode waits for no marker."""
+        return self._waiting
 
     def close(self) -> None:
         observer, self._observer = self._observer, None
+        self._wake = None
+        self._wake_in(None)
         if observer is not None:
             observer.stop()
             observer.join()
@@ -282,41 +402,69 @@ class DropFolder:
                 break
 
 
-class _Waker:
-    """A watchdog handler: wakes the poller when a file under a final name may have arrived."""
+class _Watcher:
+    """A watchdog handler: keeps the folder's ``Activity`` and wakes the poller when a complete file may have arrived."""
 
-    def __init__(self, folder: Path, wake: Callable[[], None], name: str) -> None:
+    def __init__(self, folder: Path, activity: Activity, wake: Callable[[], None], name: str) -> None:
         self.folder = os.path.normpath(os.path.abspath(folder))
+        self.activity = activity
         self.wake = wake
         self.name = name
 
     def dispatch(self, event: Any) -> None:
+        try:
+            self._dispatch(event)
+        except Exception:  # keep the observer thread alive
+            log.exception("%s: handling %s failed", self.name, event)
+
+    def _dispatch(self, event: Any) -> None:
+        kind = event.event_type
+        if kind == "events_lost":
+            self.activity.lost()
+            self.wake()
+            return
         if event.is_directory:
             return
-        if event.event_type == "moved":
-            path = event.dest_path
-        elif event.event_type in ("created", "closed"):
-            path = event.src_path
-        else:
+        if kind == "moved":  # a rename inside the folder (one from elsewhere comes as "created")
+            gone, name = self._name(event.src_path), self._name(event.dest_path)
+            if gone is not None:
+                self.activity.event("deleted", gone)
+            if name is None:
+                return  # our own claims move into .claimed/, which must not wake us again
+            try:
+                ino = os.stat(os.path.join(self.folder, name), follow_symlinks=False).st_ino
+            except OSError:  # claimed or renamed again meanwhile
+                return
+            self.activity.event("moved", name, ino)
+            self.wake()
             return
+        name = self._name(event.src_path)
+        if name is None or kind not in ("created", "modified", "closed", "deleted"):
+            return  # opened, closed without writing (our own looks), attribute changes: no news
+        self.activity.event(kind, name)
+        if kind in ("created", "closed"):
+            self.wake()
+
+    def _name(self, path: Any) -> str | None:
+        """The name of a file directly in the folder under a final name, else None."""
+        if not path:
+            return None
         path = os.path.abspath(os.fsdecode(path))
         if os.path.dirname(path) != self.folder or is_temporary(os.path.basename(path)):
-            return  # our own claims move into .claimed/, which must not wake us again
-        try:
-            self.wake()
-        except Exception:  # keep the observer thread alive
-            log.exception("%s: wake failed", self.name)
+            return None
+        return os.path.basename(path)
 
 
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-def drop_folders(home: Any, profiles: Iterable[Any]) -> list[DropFolder]:
+def drop_folders(home: Any, profiles: Iterable[Any], on_changed: Changed | None = None) -> list[DropFolder]:
     """A drop folder for every partner: its ``channels.drop_folder`` settings, or ``DIR/inbound/<id>/``.
 
     ``home`` is a ``gateway.home.Home``; ``profiles`` are partner profiles (anything with ``.id``
     and ``.channels.drop_folder``, None when the profile configures none). Relative folders are
     resolved against the home; the archive is the configured one or ``DIR/archive/<id>/``.
+    ``on_changed`` is told of a file that changed after it was read and stored.
     """
     folders = []
     for profile in profiles:
@@ -324,7 +472,7 @@ def drop_folders(home: Any, profiles: Iterable[Any]) -> list[DropFolder]:
         cfg = getattr(getattr(profile, "channels", None), "drop_folder", None)
         default_archive = home.root / "archive" / pid
         if cfg is None:
-            folders.append(DropFolder(pid, home.inbound_dir(pid), default_archive, outbound=home.outbound_dir(pid)))
+            folders.append(DropFolder(pid, home.inbound_dir(pid), default_archive, outbound=home.outbound_dir(pid), on_changed=on_changed))
             continue
         folders.append(DropFolder(
             pid,
@@ -334,6 +482,7 @@ def drop_folders(home: Any, profiles: Iterable[Any]) -> list[DropFolder]:
             complete_when=cfg.complete_when,
             stable_seconds=cfg.stable_seconds,
             outbound=home.resolve(cfg.outbound) if cfg.outbound else home.outbound_dir(pid),
+            on_changed=on_changed,
         ))
     return folders
 
@@ -426,6 +575,23 @@ def _place(src: Path, folder: Path, name: str) -> Path:
         src.unlink()
     _fsync_dir(folder)
     return dest
+
+
+def _signature(st: os.stat_result) -> tuple[int, int, int]:
+    """What must not change while a file is judged and read: size, mtime, inode."""
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    """(size, SHA-256) of the file at ``path``, read through one descriptor."""
+    h = hashlib.sha256()
+    size = 0
+    fd = open_readonly(path)
+    with os.fdopen(fd, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
 
 
 def _touch(path: Path) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -18,10 +19,21 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 @dataclass
 class App:
-    """The context object of every command: the validation engine and the home."""
+    """The context object of every command: the home, and the validation engine made when a command asks for it
+    (the X12 engine's import is most of a short command's time)."""
 
-    engine: Engine
     home: Home
+    spec_dirs: list[Path] = field(default_factory=list)
+    charset: str = "extended"
+    _engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from gateway.api import Engine
+
+            self._engine = Engine(list(self.spec_dirs), self.charset)
+        return self._engine
 
 
 def engine_of(ctx: click.Context) -> Engine:
@@ -32,11 +44,21 @@ def home_of(ctx: click.Context) -> Home:
     return ctx.find_object(App).home
 
 
+def working_home(ctx: click.Context) -> Home:
+    """The home of a command that writes (a store, profiles, folders): without one it stops, saying how to make one."""
+    home = home_of(ctx)
+    problem = home.problem()
+    if problem:
+        click.echo(f"gateway: {ctx.command_path.removeprefix(ctx.find_root().info_name + ' ')}: {problem}", err=True)
+        ctx.exit(EXIT_USAGE)
+    return home
+
+
 def open_store(ctx: click.Context):
     from gateway.config.settings import load_settings
     from gateway.store import Store
 
-    home = home_of(ctx)
+    home = working_home(ctx)
     return Store.open(load_settings(home).store_url(home))
 
 

@@ -1,7 +1,12 @@
-"""The ``gateway`` group: global options, the command modules, and the entry point that hides tracebacks."""
+"""The ``gateway`` group: global options, the command modules, and the entry point that hides tracebacks.
+
+A command's module is imported only when that command runs (``gateway validate`` never loads the store,
+the mapping engine or jsonschema): start-up is most of a short command's time.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -9,19 +14,56 @@ from pathlib import Path
 import click
 
 from gateway import __version__
-from gateway.api import Engine
-from gateway.cli import demo, mapping, partner, quarantine, serve, status, translate, validate
-from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, App
+from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, EXIT_USAGE, App
 from gateway.errors import ConfigError, GatewayError
 from gateway.home import ENV_VAR as HOME_ENV
 from gateway.home import Home
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+HELP = ("-h", "--help")
+MAKE_THEIR_HOME = ("init", "demo")  # the commands that take a --home that is not (yet) a home
+
+
+# command name -> (module under gateway.cli, the click command in it)
+COMMANDS = {
+    "ack": ("validate", "ack"),
+    "demo": ("demo", "demo"),
+    "init": ("demo", "init"),
+    "mapping": ("mapping", "mapping"),
+    "partner": ("partner", "partner"),
+    "quarantine": ("quarantine", "quarantine"),
+    "serve": ("serve", "serve"),
+    "status": ("status", "status"),
+    "trace": ("status", "trace"),
+    "translate": ("translate", "translate"),
+    "validate": ("validate", "validate"),
+}
+
+
+class GatewayGroup(click.Group):
+    """The command groups, each loaded from its module when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name]
+        return getattr(importlib.import_module(f"gateway.cli.{module}"), attribute)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["gateway.asks_for_help"] = any(a in HELP for a in rest)
+        return name, command, rest
+
+
+@click.group(cls=GatewayGroup, context_settings={"help_option_names": list(HELP)})
 @click.version_option(__version__, prog_name="gateway")
 @click.option("--home", "home_dir", envvar=HOME_ENV, metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
-              help=f"Work directory holding config, partners, mappings, store and folders [env: {HOME_ENV}; "
-                   "default: this repository's layout, or the current directory].")
+              help=f"Work directory (a home: gateway.yaml, partners, mappings, store and folders; made by gateway init) "
+                   f"[env: {HOME_ENV}; default: the current directory if it is a home, else read-only use of the shipped "
+                   "sample partners and default specs].")
 @click.option("--spec-dir", "spec_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
               help="Extra pyx12-format spec directory (repeatable).")
 @click.option("--charset", type=click.Choice(["extended", "any"]), default="extended", show_default=True,
@@ -29,12 +71,13 @@ from gateway.home import Home
 @click.pass_context
 def main(ctx: click.Context, home_dir: Path | None, spec_dirs: tuple[Path, ...], charset: str) -> None:
     """B2B/EDI partner gateway: validate, acknowledge and translate X12."""
-    ctx.obj = App(Engine(list(spec_dirs), charset), Home.locate(home_dir))
-
-
-for command in (validate.validate, validate.ack, translate.translate, mapping.mapping, demo.demo, demo.init, serve.serve,
-                status.status, status.trace, quarantine.quarantine, partner.partner):
-    main.add_command(command)
+    home = Home.locate(home_dir)
+    if home.explicit and ctx.invoked_subcommand not in MAKE_THEIR_HOME and not ctx.meta.get("gateway.asks_for_help"):
+        problem = home.problem()  # a --home that is not a home is a mistake, whatever the command
+        if problem:
+            click.echo(f"gateway: {problem}", err=True)
+            ctx.exit(EXIT_USAGE)
+    ctx.obj = App(home, list(spec_dirs), charset)
 
 
 def run() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import home_of, print_partner_table, setup_logs
+from gateway.cli._common import EXIT_USAGE, home_of, print_partner_table, setup_logs
 from gateway.home import Home
 
 
@@ -21,12 +21,12 @@ def demo(ctx: click.Context, directory: Path | None, keep: bool) -> None:
     import tempfile
 
     from gateway import workdir
-    from gateway.home import REPO_ROOT
+    from gateway.data import DATA_ROOT
     from gateway.pipeline import Gateway
 
-    repo = home_of(ctx).repo_root or REPO_ROOT
+    repo = DATA_ROOT
     if not (repo / "samples" / "partners").is_dir():
-        raise click.ClickException("the sample partner files are not here (run from a clone of the repository)")
+        raise click.ClickException(f"the sample partner files are missing from this installation ({repo / 'samples' / 'partners'})")
     root = directory.absolute() if directory else Path(tempfile.mkdtemp(prefix="gateway-demo-"))
     try:
         home = workdir.demo_home(root, repo)
@@ -73,6 +73,9 @@ def init(ctx: click.Context, directory: Path | None, isa_qualifier: str | None, 
     from gateway.config.settings import identity_problems, read_settings
 
     home = Home(directory.absolute(), True, home_of(ctx).repo_root) if directory else home_of(ctx)
+    if not (directory or home.explicit or home.is_home):  # never the shipped layout (a checkout or site-packages) by default
+        click.echo("gateway: init: say where: gateway init DIR (or --home DIR)", err=True)
+        ctx.exit(EXIT_USAGE)
     identity = _identity_from_flags(isa_qualifier, isa_id, gs_ids)
     if identity is None and sys.stdin.isatty() and _needs_identity(home):
         identity = _ask_identity()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, home_of
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, home_of, working_home
 from gateway.testing import fixtures as fixtures_mod
 
 
@@ -27,7 +27,7 @@ def mapping_test(ctx: click.Context, paths: tuple[Path, ...], update: bool, quie
     mappings/]. A mismatch prints a unified diff (expected → actual).
     Exit 0: all pass (or were updated); 1: a case fails.
     """
-    home = home_of(ctx)
+    home = working_home(ctx) if update and not paths else home_of(ctx)  # --update writes: a home's files, or those named
     roots = list(paths) or [home.mappings_dir]
     found = [f for root in roots for f in fixtures_mod.discover(root)]
     if not found:

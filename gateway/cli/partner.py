@@ -9,7 +9,7 @@ from dataclasses import replace
 import click
 
 from gateway import onboarding
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, engine_of, home_of
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, engine_of, home_of, working_home
 from gateway.config.partner import Partners
 from gateway.config.yamlio import dump_yaml
 from gateway.errors import ConfigError
@@ -46,13 +46,13 @@ def _ask(text: str, default: str | None, check) -> str:
 @click.option("--version", "x12_version", type=click.Choice(onboarding.VERSIONS), default="004010", show_default=True, help="X12 version of the documents.")
 @click.option("--receives", multiple=True, metavar="SET", help="A transaction set the gateway receives FROM the partner, e.g. 850 (repeatable).")
 @click.option("--sends", multiple=True, metavar="SET", help="A transaction set the gateway sends TO the partner, e.g. 810 (repeatable).")
-@click.option("--channel", type=click.Choice(onboarding.CHANNELS), help="How files travel [default: drop_folder with --home, else none].")
+@click.option("--channel", type=click.Choice(onboarding.CHANNELS), help="How files travel [default: drop_folder].")
 @click.option("-i", "--interactive", is_flag=True, help="Ask for what the flags do not give (the default on a terminal when --isa-id is missing).")
 @click.pass_context
 def partner_add(ctx: click.Context, partner_id: str, name: str | None, isa_qualifier: str | None, isa_id: str | None, gs_ids: tuple[str, ...],
                 x12_version: str, receives: tuple[str, ...], sends: tuple[str, ...], channel: str | None, interactive: bool) -> None:
     """Create partners/ID.yaml, mappings/ID/ with a mapping-test README and, in a home, inbound/ID/ and outbound/ID/."""
-    home = home_of(ctx)
+    home = working_home(ctx)
     new = onboarding.NewPartner(partner_id, isa_qualifier or "", isa_id or "", list(gs_ids), name, x12_version, _sets(receives), _sets(sends), channel)
     prompt = interactive or (isa_id is None and sys.stdin.isatty())
     if not prompt:
@@ -96,7 +96,7 @@ def _prompt_partner(new: onboarding.NewPartner, home: Home, *, x12_version_given
                                lambda v: problem_of(receives=_sets((v,)))),))
     new.sends = _sets((_ask("Documents the gateway sends to the partner, e.g. 855,856,810 (empty: none)", ",".join(new.sends),
                             lambda v: problem_of(sends=_sets((v,)))),))
-    default_channel = new.channel or ("drop_folder" if home.explicit else "none")
+    default_channel = new.channel or ("drop_folder" if home.explicit or home.is_home else "none")
     new.channel = _ask(f"Channel ({', '.join(onboarding.CHANNELS)})", default_channel, lambda v: problem_of(channel=v))
     return new
 
@@ -107,6 +107,8 @@ def _prompt_partner(new: onboarding.NewPartner, home: Home, *, x12_version_given
 def partner_list(ctx: click.Context, as_json: bool) -> None:
     """List the partner profiles of the home. Exit 1 when one does not load."""
     home = home_of(ctx)
+    if not home.is_home:
+        click.echo(f"gateway: note: not in a gateway home: listing the sample partners in {home.display(home.partners_dir)} (--home DIR for yours)", err=True)
     rows = onboarding.summaries(home)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], indent=2))

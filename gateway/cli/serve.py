@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, home_of, setup_logs
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, setup_logs, working_home
 
 
 @click.command()
@@ -26,7 +26,7 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
 
     from gateway.pipeline import Gateway
 
-    home = home_of(ctx)
+    home = working_home(ctx)
     engine = engine_of(ctx)
     gw = Gateway(home, spec_dirs=engine.spec_dirs, charset=engine.charset)
     setup_logs(log_format or gw.settings.logging.format, log_level or gw.settings.logging.level)
@@ -58,4 +58,6 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
         gw.close()
     codes = [child.wait() for child in children]
     log.info("stopped: %d files received, %d work items done", summary.files, summary.work)
-    ctx.exit(EXIT_REJECTED if any(codes) else EXIT_OK)
+    if gw.not_served and not no_channels:  # --once: files of those partners are left waiting, so not a clean run
+        log.error("%d partner(s) not served, their files wait: %s (see gateway partner check)", len(gw.not_served), ", ".join(gw.not_served))
+    ctx.exit(EXIT_REJECTED if any(codes) or (once and gw.not_served and not no_channels) else EXIT_OK)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, open_store, print_partner_table
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, home_of, open_store, print_partner_table
 
 
 @click.command()
@@ -20,10 +20,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
         doc["store"] = store.describe()
     finally:
         store.close()
+    from gateway.preflight import home_not_served
+
+    doc["not_served"] = home_not_served(home_of(ctx))  # partner ID -> problems, as gateway serve sees them
     if as_json:
         click.echo(json.dumps(doc, indent=2))
         return
     click.echo(f"store: {doc['store']}")
+    for pid, problems in doc["not_served"].items():
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        click.echo(f"{'not served:':<14}{pid}, its files wait: {problems[0]}{more}; see gateway partner check {pid}")
     for title in ("receipts", "transactions", "deliveries", "quarantine"):
         click.echo(f"{title + ':':<14}" + ", ".join(f"{k} {v}" for k, v in doc[title].items()))
     click.echo(f"{'acks:':<14}written {doc['acks']['written']}, pending {doc['acks']['pending']}")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from gateway.api import FileOutcome
 from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, engine_of
-from gateway.formats.x12 import AckNumbers
+
+if TYPE_CHECKING:
+    from gateway.api import FileOutcome
 
 
 def _describe(outcome: FileOutcome) -> list[str]:
@@ -101,6 +103,8 @@ def ack(ctx: click.Context, file: str, interchange_control: int, group_control: 
     if outcome.report is None or not outcome.report.interchanges:
         click.echo(f"gateway: {outcome.error or file + ': no interchange to acknowledge'}", err=True)
         ctx.exit(EXIT_UNREADABLE if not outcome.readable else EXIT_REJECTED)
+    from gateway.formats.x12 import AckNumbers
+
     numbers = AckNumbers(interchange_control, group_control, set_control, datetime.now(UTC))
     text = engine.acknowledge(outcome.report, numbers)
     if output:

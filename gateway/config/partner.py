@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from ..canonical.models import DOCUMENTS
+from ..data import DATA_ROOT
 from ..errors import ConfigError
 from ..home import Home
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
 from .yamlio import Source, parse_yaml, resolve_env
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "partners" / "partner.schema.json"
+PUBLISHED = DATA_ROOT / "partners" / "partner.schema.json"
 SCHEMA_ID = "https://schemas.edi-gateway.dev/partner.schema.json"
 
 PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -174,6 +175,13 @@ def _ack_for(choice: str, version: str) -> str | None:
 
 
 @dataclass(repr=False, kw_only=True)
+class CodeAddition(Model):
+    """Codes this partner sends beyond the element's standard list (the standard codes stay valid)."""
+
+    add: Annotated[list[str], Doc("codes accepted in addition to the standard list, e.g. {add: [XX]}")]
+
+
+@dataclass(repr=False, kw_only=True)
 class ValidationOverlay(Model):
     """Deviations from the standard for one transaction set (see gateway.formats.x12.Overlay).
 
@@ -186,14 +194,23 @@ class ValidationOverlay(Model):
     )
     relax: Annotated[list[str], Doc("required by the standard, optional for this partner")] = field(default_factory=list)
     forbid: Annotated[list[str], Doc("must not be sent")] = field(default_factory=list)
-    codes: Annotated[dict[str, list[str]], Doc("element -> the only codes allowed, e.g. BEG02: [SA, NE]")] = field(default_factory=dict)
+    codes: Annotated[
+        dict[str, list[str] | CodeAddition],
+        Doc("element -> the only codes allowed, a subset of the standard list (BEG02: [SA, NE]), "
+            "or codes accepted beyond it (BEG02: {add: [XX]})"),
+    ] = field(default_factory=dict)
+    relax_codes: Annotated[list[str], Doc("elements whose code list is not checked: the partner sends codes of its own")] = field(
+        default_factory=list
+    )
     max_use: Annotated[dict[str, Annotated[int, Range(1)]], Doc("segment or loop -> maximum use / repeat")] = field(default_factory=dict)
 
     def to_overlay(self, name: str):
         from ..formats.x12 import Overlay
 
-        return Overlay(list(self.require), list(self.relax), list(self.forbid), {k: list(v) for k, v in self.codes.items()},
-                       dict(self.max_use), name=name)
+        only = {k: list(v) for k, v in self.codes.items() if isinstance(v, list)}
+        added = {k: list(v.add) for k, v in self.codes.items() if isinstance(v, CodeAddition)}
+        return Overlay(list(self.require), list(self.relax), list(self.forbid), only, dict(self.max_use), name=name,
+                       add_codes=added, relax_codes=list(self.relax_codes))
 
 
 # -- channels ---------------------------------------------------------------------------------------
@@ -557,22 +574,52 @@ class Partners:
         """The partner that sent an interchange: by ISA05/ISA06, narrowed (or, without them, found) by GS02.
 
         Several partners may share an ISA ID (divisions behind one mailbox) when their
-        GS IDs differ. Profiles that do not load are skipped. Raises ``ConfigError`` when
-        the identifiers fit more than one partner.
+        GS IDs differ. Raises ``ConfigError`` when the identifiers fit more than one partner
+        (``config.ambiguous_partner``), and ``config.profile_invalid`` when they fit a profile
+        that does not load, or fit no one while a profile too broken to say whom it
+        identifies exists: the file is never taken for an unknown partner's.
         """
-        profiles, _ = self.load_all()
-        candidates = list(profiles.values())
+        profiles, bad = self.load_all()
+        candidates: list[tuple[str, Identity | None]] = [(p.id, p.identity) for p in profiles.values()]
+        unreadable = []
+        for pid in bad:
+            ident = self._stated_identity(pid)
+            if ident is None:
+                unreadable.append(pid)
+            else:
+                candidates.append((pid, ident))
         if isa_id is not None:
-            isa = isa_id.strip()
-            candidates = [p for p in candidates if p.identity.isa_id is not None and p.identity.isa_id == isa and (isa_qualifier is None or p.identity.isa_qualifier == isa_qualifier.strip())]
+            isa, qual = isa_id.strip(), isa_qualifier.strip() if isa_qualifier is not None else None
+            candidates = [(pid, i) for pid, i in candidates if i.isa_id is not None and i.isa_id == isa and (qual is None or i.isa_qualifier == qual)]
         if gs_id is not None and (len(candidates) > 1 or isa_id is None):
             gs = gs_id.strip()
-            candidates = [p for p in candidates if gs in p.identity.application_ids]
+            candidates = [(pid, i) for pid, i in candidates if gs in i.application_ids]
+        who = f"ISA {isa_qualifier or '*'}/{isa_id}" if isa_id is not None else ""
+        who += f"{' ' if who else ''}GS {gs_id}" if gs_id is not None else ""
+        broken = [pid for pid, _ in candidates if pid in bad] or ([] if candidates else unreadable)
+        if broken:
+            pid = broken[0]
+            head = (f"{who} is partner {pid}'s, whose profile does not load" if candidates else
+                    f"{who} is not a known partner, and partner {pid}'s profile does not load, so it may be theirs")
+            error = ConfigError([f"{head}: {bad[pid][0]}", *bad[pid][1:]], code="config.profile_invalid")
+            error.partner_id = pid  # type: ignore[attr-defined]
+            raise error
         if len(candidates) > 1:
-            who = f"ISA {isa_qualifier or '*'}/{isa_id}" if isa_id is not None else ""
-            who += f"{' ' if who else ''}GS {gs_id}" if gs_id is not None else ""
-            raise ConfigError([f"{who} fits several partners: {', '.join(sorted(p.id for p in candidates))}"], code="config.ambiguous_partner")
-        return candidates[0] if candidates else None
+            raise ConfigError([f"{who} fits several partners: {', '.join(sorted(pid for pid, _ in candidates))}"], code="config.ambiguous_partner")
+        return profiles[candidates[0][0]] if candidates else None
+
+    def _stated_identity(self, partner_id: str) -> Identity | None:
+        """The identity a profile that does not load states, if its YAML can be read that far."""
+        try:
+            data = _read(self.path_of(partner_id), partner_id).data
+        except ConfigError:
+            return None
+        ident = data.get("identity") if isinstance(data, dict) else None
+        if not isinstance(ident, dict):
+            return None
+        text = {k: str(ident[k]).strip() for k in ("isa_qualifier", "isa_id") if ident.get(k) is not None}
+        gs = [str(g).strip() for g in ident.get("gs_ids") or [] if g is not None] if isinstance(ident.get("gs_ids"), list) else []
+        return Identity(isa_qualifier=text.get("isa_qualifier"), isa_id=text.get("isa_id"), gs_ids=gs)
 
     def conflicts(self, profile: PartnerProfile) -> list[str]:
         """Other partners ``find`` could not tell apart from ``profile``."""

@@ -178,6 +178,17 @@ def connector_registry(settings: Settings, source: Source, base=None):
     return (base or default_registry()).with_named(settings.connectors, lambda name: source.where(("connectors", name)))
 
 
+def home_registry(home: Home, base=None, environ: Mapping[str, str] | None = None):
+    """``connector_registry`` for ``home``'s gateway.yaml; only ``base`` (the types) when it does not load (``gateway
+    partner check`` and ``serve`` say why)."""
+    from ..connectors import default_registry
+
+    try:
+        return connector_registry(*read_settings(home, environ), base)
+    except ConfigError:
+        return base or default_registry()
+
+
 def _quoted(value: str) -> str:
     return json.dumps(value)  # a JSON string is a YAML double-quoted scalar: IDs like 01 or 123 stay text
 

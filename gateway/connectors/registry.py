@@ -8,6 +8,8 @@ it validates, fills defaults, documents itself and gives the JSON Schema) and a 
 per pass listing every problem: first the options against the model (unknown keys, wrong types,
 missing required keys; an unknown connector name lists the known ones), then what only the
 factory can check (an environment variable that is not set, a template with unknown fields).
+``Registry.check`` gives the same problems as lines without keeping a connector (``gateway partner
+check`` and the start-up of ``gateway serve`` use it).
 
 Registries are plain objects, not module state: ``default_registry()`` returns a new one with the
 shipped connectors (``folder``, ``http``, ``memory``) plus any installed plugin found through the
@@ -123,6 +125,17 @@ class Registry:
             return kind.factory(typed, context)
         except ConfigError as exc:
             raise ConfigError([f"{where}: {p}" for p in exc.problems]) from None
+
+
+    def check(self, name: str, options: Mapping[str, Any] | None, context: ConnectorContext, *, where: str = "options") -> list[str]:
+        """Every problem ``create`` would raise for this route, as lines (empty: it builds). The connector built
+        on the way is closed at once: checking opens nothing that stays open."""
+        try:
+            conn = self.create(name, options, context, where=where)
+        except ConfigError as exc:
+            return exc.problems
+        conn.close()
+        return []
 
 
 def _tidy(problem: str) -> str:

@@ -249,6 +249,8 @@ class Compiler:
         inner = pad
         if rule.derive and rule.pairs is None:
             self.bad.append((_pointer(at), "derive works with pairs only"))
+        if rule.fallback is not None:
+            self.check_fallback(rule, at)
         if rule.when is not None:
             cond = self.condition(rule.when, at, segs)
             code.append(f"{pad}if {cond}:")
@@ -308,13 +310,36 @@ class Compiler:
             body.append(f"{pad}        out[{key}] = v")
         else:
             body.append(f"{pad}    out[{key}] = v")
-        if rule.default is not None or rule.required:
+        if rule.fallback == "position" and "*" in at:
+            # the item's place in its list: at holds the list indexes, the innermost last
+            innermost = len(at) - 1 - at[::-1].index("*")
+            field, listed = at[-1], at[innermost - 1]
+            before, after = f"{texts[0]} is absent: {field} ", f" is derived from the item's position in {listed}"
+            value = "n" if rule.type == "integer" else "str(n)"
+            body.append(f"{pad}else:")
+            body.append(f"{pad}    n = position(at)")
+            body.append(f"{pad}    out[{key}] = {value}")
+            message = f"{before!r} + repr(str(n)) + {after!r}"
+            body.append(f"{pad}    issues.append(Issue('mapping.derived', {message}, ptr(at, {ptr}), ctx.where, 'warning'))")
+        elif rule.default is not None or rule.required:
             body.append(f"{pad}else:")
             if rule.default is not None:
                 body.append(f"{pad}    out[{key}] = {self.const(rule.default)}")
             else:
                 msg = repr(f"required value ({texts[0]}) is missing")
                 body.append(f"{pad}    issues.append(Issue('mapping.required_missing', {msg}, ptr(at, {ptr}), ctx.where))")
+
+    def check_fallback(self, rule: FieldRule, at: tuple) -> None:
+        """``fallback`` derives a leaf value inside a list; anything else is a spec error, not ignored."""
+        where = _pointer(at)
+        if rule.path is None and not rule.paths:
+            self.bad.append((where, "fallback needs path or paths (a value the partner may leave out)"))
+        if rule.default is not None:
+            self.bad.append((where, "fallback and default exclude each other"))
+        if "*" not in at:
+            self.bad.append((where, "fallback: position needs a field of an item of a list (each)"))
+        if rule.type not in ("string", "integer"):
+            self.bad.append((where, f"fallback: position gives a number, not a {rule.type}"))
 
     def converter(self, rule: FieldRule, at: tuple, segs: dict[str, str]) -> str:
         """An expression converting VALUE (a str), or '' when nothing to do. None means dropped."""
@@ -491,7 +516,11 @@ class Runtime:
                     if not isinstance(v, str):
                         break
                     if kind == "transform":
-                        v = tf.transform(arg, v)
+                        try:
+                            v = tf.transform(arg, v)
+                        except tf.Unusual as note:  # kept as sent, flagged for a reader
+                            v = note.value
+                            issues.append(Issue("mapping.kept_as_sent", note.message, ptr(at, pattern), ctx.where, "warning"))
                     elif kind == "table":
                         v = mapper._lookup(arg, v, strict, (at, pattern), ctx, issues)
                     elif kind == "xref":
@@ -553,6 +582,13 @@ class Runtime:
                 issues.append(Issue("mapping.bad_value", str(exc), ptr(at, pattern), ctx.where))
                 return None
 
+        def position(at):
+            """1-based place of the current item in its list: the innermost list index of ``at``."""
+            for step in reversed(at):
+                if type(step) is int:
+                    return step + 1
+            return 0  # no list: compile_spec reported the spec error
+
         tables = mapper.tables.tables  # fixed for this mapper: known codes are found without a call
 
         def lookup(table, v, strict, ctx, issues, at, pattern):
@@ -581,7 +617,8 @@ class Runtime:
             return out
 
         return {"seg": seg, "seg_in": seg_in, "kids": kids, "plain": plain, "Issue": Issue, "ptr": ptr, "convert": convert, "pairs": pairs, "holds": _condition,
-                "segpairs": segpairs, "segs_all": segs_all, "dec": dec, "whole": whole, "when_": when_, "lookup": lookup}
+                "segpairs": segpairs, "segs_all": segs_all, "dec": dec, "whole": whole, "when_": when_, "lookup": lookup,
+                "position": position}
 
 
 def compile_spec(spec: MappingSpec, mapper: Any):

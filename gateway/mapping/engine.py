@@ -6,7 +6,10 @@ a stable code, the canonical field (JSON pointer) and where in the source.
 Codes: ``mapping.required_missing`` (error), ``mapping.bad_value`` (error: a
 value that does not convert), ``mapping.unknown_code`` (warning, or error with
 ``strict``), ``mapping.xref_missing`` (warning), ``mapping.bad_path`` (error in
-the spec: a path that does not parse).
+the spec: a path that does not parse), ``mapping.derived`` (warning: a value
+the partner left out, derived as the spec's ``fallback`` says),
+``mapping.kept_as_sent`` (warning: an unusual form the standard allows, e.g.
+an SSCC that is not 18 digits, kept as sent).
 """
 
 from __future__ import annotations
@@ -278,7 +281,11 @@ class OutboundMapper:
             if rule.implied_decimals is not None or rule.decimals is not None:
                 value = tf.format_number(value, rule.implied_decimals, rule.decimals)
             for name in rule.transform or ():
-                value = tf.transform(name, value)
+                try:
+                    value = tf.transform(name, value)
+                except tf.Unusual as note:  # written as the document holds it, flagged for a reader
+                    value = note.value
+                    issues.append(Issue("mapping.kept_as_sent", note.message, where, "", "warning"))
             if rule.max_length is not None:
                 value = value[: rule.max_length]
             return value

@@ -15,12 +15,19 @@ to a rule. A rule is a path (string) or an object:
   ``{type, value, qualifier}``; a qualifier written ``=VN`` is that literal code; ``derive`` adds items looked up in the partner's
   cross-references, e.g. our SKU for their item number), ``each`` + ``fields`` (a list of objects, one per
   node), ``fields`` (an object; ``context`` moves to another node first);
-* then, in order: ``transform`` (trim, upper, lower, strip_zeros, digits),
+* then, in order: ``transform`` (trim, upper, lower, strip_zeros, digits, clean, sscc,
+  sscc_with_ai: see ``transforms.py``; ``sscc`` gives the 18 digits of an SSCC-18 sent
+  with or without the 00 application identifier and keeps any other form as sent,
+  with a ``mapping.kept_as_sent`` warning; outbound, ``sscc_with_ai`` writes 00 + SSCC-18),
   ``table`` (code table; ``strict`` makes an unknown code an error), ``xref``
   (the partner's cross-reference table), ``type`` with ``format`` or
   ``implied_decimals`` (string, integer, decimal, date, time, boolean),
   ``scale_by`` (multiply by a factor looked up by another value: unit conversion),
   ``default``, ``required``;
+* ``fallback`` (instead of ``default``) names how a value the partner left out is
+  derived: ``position`` is the item's place in the list ``each`` builds (1, 2, ...),
+  for a line number the standard does not require (PO101, IT101); each use is a
+  ``mapping.derived`` warning naming the field and the source line;
 * ``when`` maps the field only when a condition holds; ``where`` filters ``each``.
 
 Outbound (canonical → X12): ``segments`` is a list; each item is a segment
@@ -48,7 +55,8 @@ from ..config.yamlio import Source, load_yaml
 from ..errors import ConfigError
 
 DocumentType = Literal["purchase_order", "purchase_order_acknowledgment", "ship_notice", "invoice", "functional_ack"]
-Transform = Literal["trim", "upper", "lower", "strip_zeros", "digits", "clean"]
+Transform = Literal["trim", "upper", "lower", "strip_zeros", "digits", "clean", "sscc", "sscc_with_ai"]
+Fallback = Literal["position"]
 ValueType = Literal["string", "integer", "decimal", "date", "time", "boolean"]
 DateFormat = Literal["CCYYMMDD", "YYMMDD", "MMDDYY", "MMDDCCYY", "CCYY-MM-DD", "MM/DD/CCYY", "HHMM", "HHMMSS", "HH:MM", "HH:MM:SS"]
 
@@ -105,6 +113,8 @@ class FieldRule(Model):
     implied_decimals: int | None = None
     scale_by: ScaleBy | None = None
     default: Any = None
+    fallback: Annotated[Fallback | None, Doc("how an absent value is derived: 'position' is the item's place in its list (1, 2, ...), "
+                                             "with a mapping.derived warning")] = None
     required: bool = False
     when: Condition | None = None
 
@@ -238,6 +248,16 @@ class SpecLibrary:
                 data["segments"] = normalize_segments(data["segments"])
             self._raw[name] = (data, source)
         return self._raw[name]
+
+    def chain(self, name: str) -> list[tuple[dict, Source]]:
+        """The data and source of ``name`` and of each spec it extends, ``name`` first (to say where a rule is written)."""
+        out, seen = [], set()
+        while name and name not in seen:
+            seen.add(name)
+            data, source = self._load_raw(name)
+            out.append((data, source))
+            name = data.get("extends")
+        return out
 
     def get(self, name: str) -> MappingSpec:
         if name not in self._resolved:

@@ -1,7 +1,9 @@
 """The closed vocabulary of value conversions used by mapping specs.
 
 Each function takes text and returns the converted value or raises
-``BadValue`` with a message for the user. Nothing here evaluates input.
+``BadValue`` with a message for the user (the value is refused), or ``Unusual``
+(the value is kept as the exception carries it, with a warning: what the
+standard allows but a reader should look at). Nothing here evaluates input.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ from decimal import Decimal, InvalidOperation
 
 class BadValue(ValueError):
     pass
+
+
+class Unusual(Exception):  # noqa: N818 - not an error: the value stands, with a warning
+    """The value is kept (``value``), and ``message`` says why a reader should look at it."""
+
+    def __init__(self, value: str, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+        self.message = message
 
 
 def transform(name: str, value: str) -> str:
@@ -29,7 +40,33 @@ def transform(name: str, value: str) -> str:
         return stripped or ("0" if value else value)
     if name == "digits":
         return "".join(ch for ch in value if "0" <= ch <= "9")
+    if name == "sscc":
+        return sscc(value)
+    if name == "sscc_with_ai":
+        return sscc_with_ai(value)
     raise BadValue(f"unknown transform {name!r}")
+
+
+def sscc(value: str) -> str:
+    """A serial shipping container code as canonical documents hold it: the 18 digits of an SSCC-18.
+
+    Labels print it behind the GS1 application identifier ``00``, and many partners send those 20
+    digits (``00`` + SSCC-18): the prefix is dropped. Any other form (another length, letters) is a
+    partner's own label number: kept as sent (trimmed), raising ``Unusual`` for the warning.
+    """
+    v = value.strip()
+    if v.isascii() and v.isdigit():
+        if len(v) == 18:
+            return v
+        if len(v) == 20 and v.startswith("00"):
+            return v[2:]
+    raise Unusual(v, f"{v!r} is not an SSCC-18 (18 digits, or 20 with the 00 application identifier): kept as sent")
+
+
+def sscc_with_ai(value: str) -> str:
+    """The 20 digits X12 code GM (element 88, "SSCC-18 and Application Identifier") calls for:
+    ``00`` + the SSCC-18 a canonical document holds. Another form is written as it is (``Unusual``)."""
+    return "00" + sscc(value)
 
 
 _DATE_FORMATS = {

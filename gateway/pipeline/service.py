@@ -8,6 +8,11 @@ started is released for other workers, channels and connectors are closed.
 Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
 changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
 
+A partner whose profile does not load, or says what this version does not honour (see
+``gateway.preflight``), is not served: every problem is logged at error level at start-up and
+after each change, its drop folder is not read (its files wait there), work already queued for
+it is quarantined with ``partner.profile_invalid``; the other partners run.
+
 A gateway does not start without knowing who it is (``identity`` in gateway.yaml, not init's
 placeholder): it refuses interchanges addressed to anyone else and signs its acknowledgements
 with it. Routes may name the connectors gateway.yaml defines (``connectors:``) besides the types.
@@ -31,7 +36,8 @@ from ..config.yamlio import Source
 from ..connectors import ConnectorContext
 from ..errors import ConfigError, StoreError
 from ..home import Home
-from ..store import Receipt, Store
+from ..preflight import not_served
+from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
 from .worker import Worker
@@ -82,7 +88,8 @@ class Gateway:
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
-        self.stages = Stages(self.home, self.partners, self.translator, self.settings.identity)
+        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ))
+        self.stages = Stages(self.home, self.partners, self.translator, self.not_served, self.settings.identity)
         self._close_connectors()
         self._stamp = self._config_stamp()
 
@@ -133,10 +140,11 @@ class Gateway:
     def _open_channels(self, reopen: bool = False) -> None:
         if reopen:
             self._close_channels()
-        profiles, bad = self.partners.load_all()
-        for pid, problems in bad.items():
-            log.error("partner %s is not served, its profile does not load: %s", pid, problems[0])
-        self._channels = drop_folders(self.home, list(profiles.values()))
+        profiles, _ = self.partners.load_all()
+        for pid, problems in self.not_served.items():
+            for problem in problems:  # every one, so that one look at the log is enough to fix the profile
+                log.error("partner %s is not served (its files wait in its folder): %s", pid, problem, extra={"partner": pid})
+        self._channels = drop_folders(self.home, [p for pid, p in profiles.items() if pid not in self.not_served], on_changed=self.changed_after_read)
         for ch in self._channels:
             ch.watch(self._wake.set)
 
@@ -157,8 +165,19 @@ class Gateway:
                 log.info("received %s (%d bytes)", inbound.name, len(inbound.data), extra=extra)
         return receipt
 
+    def changed_after_read(self, inbound: Inbound, receipt: Receipt, detail: str) -> None:
+        """A channel found the file changed after it was read and stored (a writer was still at it): the stored
+        bytes are not the partner's final file, which the channel offers again as a new file. Hold the stored
+        one back (quarantined, unless a worker has already started on it) so no verdict goes out on a partial file."""
+        problem = Problem("receive", "intake.changed_after_read",
+                          f"{inbound.name} changed after it was read: {detail}; its final content is taken again as a new file")
+        held = self.store.hold_receipt(receipt.id, problem)
+        log.error("%s changed after it was read (%s): %s", inbound.name, detail,
+                  "stored copy quarantined" if held else "stored copy already being processed",
+                  extra={"correlation_id": receipt.correlation_id, "partner": inbound.partner_id})
+
     def _waiting_files(self) -> bool:
-        """Files seen in a drop folder but not yet complete (stable mode: size and time still to settle)."""
+        """Files seen in a drop folder but not yet complete: being written, or in their quiet or stable period."""
         return any(getattr(ch, "waiting", lambda: 0)() for ch in self._channels)
 
     def poll_channels(self) -> int:

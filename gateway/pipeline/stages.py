@@ -21,8 +21,6 @@ from pathlib import Path
 from ..config.partner import PartnerProfile, Partners
 from ..errors import ConfigError, GatewayError
 from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, acknowledge_report
-from ..formats.x12.delimiters import scan_isa
-from ..formats.x12.lexer import WHITESPACE
 from ..home import Home
 from ..store import (
     AckRecord,
@@ -36,7 +34,7 @@ from ..store import (
     TransactionRecord,
     new_correlation_id,
 )
-from ..translate import KEY_FIELDS, ProfileView, Translated, Translator, describe, looks_like_x12
+from ..translate import KEY_FIELDS, ProfileView, Translated, Translator, describe, looks_like_x12, sender_ids
 from .addressing import USAGE_MISMATCH_CODE, WRONG_RECEIVER_CODE, refuse_misaddressed, us_for, usage_refusal, wrong_receiver
 
 
@@ -77,10 +75,12 @@ def _wrap(n: int, top: int) -> int:
 
 
 class Stages:
-    def __init__(self, home: Home, partners: Partners, translator: Translator, identity=None) -> None:
+    def __init__(self, home: Home, partners: Partners, translator: Translator, not_served: dict[str, list[str]] | None = None,
+                 identity=None) -> None:
         self.home = home
         self.partners = partners
         self.translator = translator
+        self.not_served = not_served or {}  # partner ID -> why serve does not serve it (gateway.preflight)
         self.identity = identity  # ours (gateway.yaml), an OwnIdentity; None: nothing is refused for its receiver
 
     # -- partner -----------------------------------------------------------------------------------
@@ -94,17 +94,22 @@ class Stages:
                 raise Stop(Problem("identify", "partner.unknown", f"{name}: not an X12 interchange (byte 0: no ISA) and it did not arrive "
                                    "through a partner's channel, so no flat-file layout applies"))
             return channel_profile, False
-        text = data.lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode())[:400].decode("latin-1")
-        scan = scan_isa(text)
-        if scan.delimiters is None or len(scan.elements) < 8:
+        sender = sender_ids(data)
+        if sender is None:
             if channel_profile is not None:
                 return channel_profile, True  # the validator says what is wrong with the ISA
             raise Stop(Problem("identify", "partner.unknown", f"{name}: the ISA segment is unreadable (byte 0), so the sender is unknown"))
-        qualifier, ident = scan.elements[4].strip(), scan.elements[5].strip()
+        qualifier, ident, gs_id = sender
         try:
-            by_envelope = self.partners.find(isa_qualifier=qualifier, isa_id=ident)
+            by_envelope = self.partners.find(isa_qualifier=qualifier, isa_id=ident, gs_id=gs_id)
         except ConfigError as exc:
+            if exc.code == "config.profile_invalid":
+                raise Stop(Problem("identify", "partner.profile_invalid", f"{name}: {exc.problems[0]}",
+                                   [{"code": "config.invalid", "message": p} for p in exc.problems]),
+                           getattr(exc, "partner_id", channel_partner)) from None
             raise Stop(Problem("identify", "partner.ambiguous", f"{name}: {exc.problems[0]}"), channel_partner) from None
+        if by_envelope is not None and by_envelope.id in self.not_served:
+            self._profile(by_envelope.id)  # says why it is not served
         if channel_profile is not None:
             mine = channel_profile.identity
             if by_envelope is not None and by_envelope.id != channel_profile.id:
@@ -120,11 +125,17 @@ class Stages:
         return by_envelope, True
 
     def _profile(self, partner_id: str) -> PartnerProfile:
+        """The partner's profile, if this gateway serves the partner (see ``gateway.preflight``)."""
         try:
-            return self.partners.load(partner_id)
+            profile = self.partners.load(partner_id)
         except ConfigError as exc:
             raise Stop(Problem("identify", "partner.profile_invalid", f"partner {partner_id}'s profile does not load: {exc.problems[0]}",
                                [{"code": "config.invalid", "message": p} for p in exc.problems]), partner_id) from None
+        problems = self.not_served.get(partner_id)
+        if problems:
+            raise Stop(Problem("identify", "partner.profile_invalid", f"partner {partner_id} is not served: {problems[0]}",
+                               [{"code": "config.invalid", "message": p} for p in problems]), partner_id)
+        return profile
 
     def view(self, profile: PartnerProfile | None) -> ProfileView | None:
         return self.translator.partners.get(profile.id) if profile is not None and self.translator.partners is not None else None
@@ -196,7 +207,8 @@ class Stages:
         wanted = any(policy.ack_to_send(g.version or ix.version) for ix in report.interchanges for g in ix.groups)
         if not wanted and policy.ta1 == "never":
             return None
-        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups), us_for(profile, self.identity))
+        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups), kind=policy.ack_to_send,
+                                  ta1=policy.ta1, sender=us_for(profile, self.identity))
         if not text:
             return None
         kinds = _ack_kinds(text)

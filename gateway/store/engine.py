@@ -57,7 +57,12 @@ def make_engine(url: str) -> Engine:
         return engine
     if u.get_backend_name() == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
-    return create_engine(u, pool_pre_ping=True)
+    try:
+        return create_engine(u, pool_pre_ping=True)
+    except ImportError as exc:  # the driver is an extra: SQLite-only installs do without it
+        if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
+            raise StoreError("PostgreSQL store configured but psycopg is not installed: pip install 'edi-gateway[postgres]'") from None
+        raise StoreError(f"store {u.render_as_string(hide_password=True)}: its database driver is not installed ({exc})") from None
 
 
 def alembic_config():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
@@ -122,6 +122,22 @@ class Envelopes(Connected):
             c.execute(update(t.receipts).where(t.receipts.c.id == receipt_id).values(**values))
             _quarantine(c, at, "receipt", receipt_id, receipt_id, partner_id, cid, problem)
             _event(c, at, problem.stage, "quarantined", cid, receipt_id=receipt_id, message=f"{problem.code}: {problem.reason}"[:4000])
+
+    def hold_receipt(self, receipt_id: int, problem: Problem) -> bool:
+        """Quarantine a stored file no worker has started on (its work unclaimed, or its lease run out): True.
+        One already being processed, or done, keeps its course and the problem is only recorded as an event: False."""
+        at = now()
+        w = t.work
+        with self._tx() as c:
+            r = c.execute(select(t.receipts.c.correlation_id, t.receipts.c.partner_id).where(t.receipts.c.id == receipt_id)).one()
+            held = c.execute(delete(w).where(w.c.kind == "receipt", w.c.ref_id == receipt_id,
+                                             or_(w.c.claimed_by.is_(None), w.c.claimed_until < at))).rowcount > 0
+            if held:
+                c.execute(update(t.receipts).where(t.receipts.c.id == receipt_id).values(state="quarantined", updated_at=at))
+                _quarantine(c, at, "receipt", receipt_id, receipt_id, r.partner_id, r.correlation_id, problem)
+            _event(c, at, problem.stage, "quarantined" if held else problem.code, r.correlation_id, receipt_id=receipt_id,
+                   message=f"{problem.code}: {problem.reason}"[:4000])
+        return held
 
     # -- acks --------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import GatewayError
@@ -46,13 +46,16 @@ class Outcome:
     actual: str
     expected: str | None
     error: str | None = None
+    spec_problems: list[str] = field(default_factory=list)  # what is wrong with the spec itself (failing cases only)
 
     def diff(self) -> str:
+        """What went wrong: the spec's own errors first (a broken path is the cause, not the diff it leads to)."""
+        head = "".join(f"spec error: {p}\n" for p in self.spec_problems)
         if self.error:
-            return self.error
+            return head + self.error
         exp = (self.expected or "").splitlines(keepends=True)
         act = self.actual.splitlines(keepends=True)
-        return "".join(difflib.unified_diff(exp, act, f"{self.fixture.expected} (expected)", "actual", n=2))
+        return head + "".join(difflib.unified_diff(exp, act, f"{self.fixture.expected} (expected)", "actual", n=2))
 
 
 def discover(root: Path) -> list[Fixture]:
@@ -107,6 +110,13 @@ def actual_text(fixture: Fixture, translator: Translator) -> str:
 
 
 def run(fixture: Fixture, translator: Translator) -> Outcome:
+    outcome = _run(fixture, translator)
+    if not outcome.ok:
+        outcome.spec_problems = spec_problems(fixture, translator)
+    return outcome
+
+
+def _run(fixture: Fixture, translator: Translator) -> Outcome:
     try:
         actual = actual_text(fixture, translator)
     except GatewayError as exc:
@@ -122,6 +132,29 @@ def run(fixture: Fixture, translator: Translator) -> Outcome:
     else:
         same = expected == actual
     return Outcome(fixture, same, actual, expected)
+
+
+def spec_problems(fixture: Fixture, translator: Translator) -> list[str]:
+    """The fixture's spec checked on its own (``gateway.mapping.lint``): does not load, or its rules are wrong."""
+    from ..mapping.lint import lint_spec
+
+    tables = {}
+    if fixture.owner != "default" and translator.partners is not None:
+        try:
+            tables = translator.partners.get(fixture.owner).tables
+        except GatewayError:
+            pass  # a fixture of specs without a partner profile: the spec's own tables only
+    try:
+        return lint_spec(translator.mappings, fixture.spec, translator.x12_library, tables=tables, shown=_shown).problems
+    except GatewayError as exc:
+        return getattr(exc, "problems", None) or [str(exc)]
+
+
+def _shown(file: str) -> str:
+    try:
+        return str(Path(file).absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 def update(outcome: Outcome) -> None:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, make_home
 
 from gateway.testing.fixtures import discover
 
@@ -29,7 +29,7 @@ def run(cmd: list[str], home: Path | None = None, cwd: Path = ROOT) -> subproces
 @pytest.fixture
 def acme_home(tmp_path) -> Path:
     """A home holding only the Acme Retail sample partner: profile, item cross-reference, mappings and fixtures."""
-    home = tmp_path / "home"
+    home = make_home(tmp_path / "home")
     (home / "partners").mkdir(parents=True)
     for name in ("acme-retail.yaml", "acme-retail.items.csv"):
         shutil.copy(ROOT / "partners" / name, home / "partners" / name)
@@ -64,6 +64,19 @@ def test_a_mismatch_prints_a_diff_and_update_rewrites_the_expectation(gateway_ex
     assert f"updated acme-retail/850-004010-in::{CASE}.x12" in p.stdout
     assert json.loads(path.read_text()) == json.loads(reviewed)
     assert run([gateway_exe, "mapping", "test", "-q"], home=acme_home).stdout.startswith("5 passed, 0 failed")
+
+
+def test_a_spec_error_is_the_first_line_of_the_failing_case_not_buried_under_its_diff(gateway_exe, acme_home):
+    spec = acme_home / "mappings" / "acme-retail" / "850-004010-in.yaml"
+    spec.write_text(spec.read_text().replace('"REF[REF01=19]/REF02"', '"REF[REF01=19/REF02"'))
+    line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if "REF[REF01=19/REF02" in text)
+    p = run([gateway_exe, "mapping", "test", str(acme_home / "mappings" / "acme-retail" / "850-004010-in.fixtures")], home=acme_home,
+            cwd=acme_home.parent)
+    assert p.returncode == 1
+    out = p.stdout.splitlines()
+    fails = [i for i, text in enumerate(out) if text.startswith("FAIL    ")]
+    assert fails and all(out[i + 1] == f"    spec error: home/mappings/acme-retail/850-004010-in.yaml:{line}: "
+                                       "path 'REF[REF01=19/REF02': unbalanced brackets" for i in fails), p.stdout
 
 
 def test_a_case_without_expectation_fails_until_updated(gateway_exe, acme_home):

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import make_home
 
 from gateway.config.partner import load_profile
 
@@ -23,7 +24,7 @@ def run(exe: str, *args: str, cwd: Path, env: dict | None = None, stdin: str | N
 
 @pytest.fixture
 def home(tmp_path) -> Path:
-    return tmp_path / "home"
+    return make_home(tmp_path / "home")
 
 
 def gw(exe: str, home: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -58,23 +59,33 @@ def test_the_documented_non_interactive_add(gateway_exe, home):
     assert p.returncode == (1 if problems else 0)
 
 
-def test_add_with_the_home_option_and_an_outbound_document(gateway_exe, tmp_path):
-    p = run(gateway_exe, "--home", "work", "partner", "add", "bolt", "--isa-qualifier", "01", "--isa-id", "123456789",
-            "--gs-id", "BOLTGS", "--version", "005010", "--sends", "810,856", "--name", "Bolt Hardware", cwd=tmp_path)
+def test_add_with_the_home_option_refuses_documents_to_send(gateway_exe, tmp_path):
+    args = ("--home", "work", "partner", "add", "bolt", "--isa-qualifier", "01", "--isa-id", "123456789",
+            "--gs-id", "BOLTGS", "--version", "005010", "--name", "Bolt Hardware")
+    make_home(tmp_path / "work")
+    p = run(gateway_exe, *args, "--sends", "810,856", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr == "gateway: --sends 810,856: not supported by this version (the gateway does not send documents to partners yet)\n"
+    assert not (tmp_path / "work" / "partners" / "bolt.yaml").exists()
+    p = run(gateway_exe, *args, "--receives", "810", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     profile = load_profile(tmp_path / "work" / "partners" / "bolt.yaml")
     assert profile.name == "Bolt Hardware" and profile.identity.gs_ids == ["BOLTGS"]
-    assert [e.spec_name("sends") for e in profile.documents.sends] == ["default/810-005010-out", "default/856-005010-out"]
+    assert [e.spec_name("receives") for e in profile.documents.receives] == ["default/810-005010-in"]
 
 
 def test_add_asks_interactively_through_stdin(gateway_exe, home):
-    answers = "\n".join(["Acme Retail", "", "ACMEISA", "ACMEGS", "", "850", "855,810", "drop_folder"]) + "\n"
+    answers = "\n".join(["Acme Retail", "", "ACMEISA", "ACMEGS", "", "850", "855,810", "", "sftp", "drop_folder"]) + "\n"
     p = gw(gateway_exe, home, "partner", "add", "acme", "--interactive", stdin=answers)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "ISA ID (ISA06)" in p.stdout and "created home/partners/acme.yaml" in p.stdout
+    # documents to send and a channel this version does not serve are asked for again
+    assert "--sends 855,810: not supported by this version" in p.stdout + p.stderr
+    assert "--channel 'sftp': one of drop_folder, none" in p.stdout + p.stderr
     profile = load_profile(home / "partners" / "acme.yaml")
     assert (profile.name, profile.identity.isa_qualifier, profile.identity.isa_id, profile.identity.gs_ids) == ("Acme Retail", "ZZ", "ACMEISA", ["ACMEGS"])
-    assert [e.set for e in profile.documents.receives] == ["850"] and [e.set for e in profile.documents.sends] == ["855", "810"]
+    assert [e.set for e in profile.documents.receives] == ["850"] and profile.documents.sends == []
+    assert profile.channels.names() == ["drop_folder"]
 
 
 def test_interactive_add_asks_again_after_a_bad_answer(gateway_exe, home):
@@ -107,12 +118,12 @@ def test_add_refuses_an_existing_partner_and_bad_flags(gateway_exe, home):
 def test_list_shows_partners_and_flags_broken_ones(gateway_exe, home):
     p = gw(gateway_exe, home, "partner", "list")
     assert p.returncode == 0 and p.stdout == "no partners in home/partners\n"
-    gw(gateway_exe, home, "partner", "add", "acme", "--isa-qualifier", "ZZ", "--isa-id", "ACME", "--receives", "850", "--sends", "810")
+    gw(gateway_exe, home, "partner", "add", "acme", "--isa-qualifier", "ZZ", "--isa-id", "ACME", "--receives", "850,810")
     p = gw(gateway_exe, home, "partner", "list")
     assert p.returncode == 0
     header, row = p.stdout.splitlines()
     assert header.split() == ["id", "name", "isa", "receives", "sends", "channels"]
-    assert row.split() == ["acme", "acme", "ZZ/ACME", "850/004010", "810/004010", "drop_folder"]
+    assert row.split() == ["acme", "acme", "ZZ/ACME", "850/004010,810/004010", "-", "drop_folder"]
     write_profile(home, "broken", "identity: {isa_id: X, isa_qualifier: TOOLONG}\n")
     p = gw(gateway_exe, home, "partner", "list")
     assert p.returncode == 1 and "broken  INVALID: 1 problem (gateway partner check broken)" in p.stdout
@@ -190,7 +201,12 @@ def test_env_references_and_masked_secrets(gateway_exe, home):
     ]
     env = {"ACME_ISA_ID": "ACME-FROM-ENV", "ACME_SFTP_PASSWORD": "hunter2"}
     p = gw(gateway_exe, home, "partner", "check", "acme", env=env)
-    assert (p.returncode, p.stdout) == (0, "acme: ok\n")
+    assert p.returncode == 1
+    assert p.stdout.splitlines() == [  # the profile loads; its channels are refused, and no secret is shown
+        "home/partners/acme.yaml:3: channel sftp is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
+        "home/partners/acme.yaml:8: channel api is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
+        "acme: 2 problems",
+    ]
     p = gw(gateway_exe, home, "partner", "show", "acme", env=env)
     assert p.returncode == 0
     assert "isa_id: ACME-FROM-ENV" in p.stdout
@@ -211,3 +227,39 @@ def test_home_must_be_a_directory(gateway_exe, tmp_path):
     (tmp_path / "afile").write_text("")
     p = run(gateway_exe, "--home", "afile", "partner", "list", cwd=tmp_path)
     assert p.returncode == 2 and "afile" in p.stderr
+
+
+def test_the_sample_partners_check_clean(gateway_exe):
+    root = Path(__file__).resolve().parents[2]
+    p = run(gateway_exe, "partner", "check", cwd=root)
+    assert (p.returncode, p.stdout) == (0, "acme-retail: ok\ncorner-hardware: ok\nwidget-supply: ok\n"), p.stdout + p.stderr
+
+
+def test_check_reports_what_would_fail_at_run_time_each_with_file_and_line(gateway_exe, home):
+    spec = home / "mappings" / "acme" / "850-004010-in.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("extends: default/850-004010-in\ndocument: purchase_order\ndirection: inbound\nfields:\n"
+                    "  vendorr_number: 'REF[REF01=VR]/REF02'\n  department: XYZ02\n")
+    write_profile(home, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: ACME}
+        documents:
+          receives: [{set: "850", spec: acme/850-004010-in}]
+        acks: {send: "997", overdue_hours: 24}
+        channels:
+          as2: {as2_id: ACME}
+        routes:
+          - {document: purchase_order, connector: folder}
+        tables:
+          uom: {CA: case}
+        """)
+    p = gw(gateway_exe, home, "partner", "check", "acme")
+    assert p.returncode == 1
+    assert p.stdout.splitlines() == [
+        "home/partners/acme.yaml:6: channel as2 is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
+        "home/partners/acme.yaml:4: acks.overdue_hours: not supported by this version (acknowledgements are not tracked as overdue; remove it)",
+        "home/mappings/acme/850-004010-in.yaml:5: 'vendorr_number' is not a field of the canonical purchase_order here (did you mean 'vendor_number'?)",
+        "home/mappings/acme/850-004010-in.yaml:6: path 'XYZ02': XYZ is not a segment or loop of the X12 850 004010 spec",
+        "home/partners/acme.yaml:10: table 'uom' is not used by any rule of the mapping specs this partner uses",
+        "home/partners/acme.yaml:8: connector 'folder': missing required key 'path'",
+        "acme: 6 problems",
+    ]

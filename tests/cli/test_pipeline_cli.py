@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, make_home
 
 
 def run(exe: str, *args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -140,6 +140,6 @@ def test_a_broken_gateway_yaml_is_reported_with_its_line(gateway_exe, tmp_path):
 
 
 def test_an_unreachable_store_is_one_clear_line(gateway_exe, tmp_path):
-    p = run(gateway_exe, "--home", str(tmp_path), "status", env={"GATEWAY_STORE_URL": "postgresql+psycopg://127.0.0.1:1/nowhere"})
+    p = run(gateway_exe, "--home", str(make_home(tmp_path)), "status", env={"GATEWAY_STORE_URL": "postgresql+psycopg://127.0.0.1:1/nowhere"})
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert "store" in p.stderr and len(p.stderr.strip().splitlines()) == 1

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from helpers import ROOT
+from helpers import ROOT, make_home
 
 SAMPLES = ROOT / "samples"
 
@@ -35,7 +35,7 @@ def test_retailer_orders_translate_with_the_partner_found_by_its_isa_id(gateway_
 
 
 def test_an_unknown_sender_is_translated_with_the_default_specs_and_a_note(gateway_exe, tmp_path):
-    p = translate(gateway_exe, str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12"), home=tmp_path / "empty-home")
+    p = translate(gateway_exe, str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12"), home=make_home(tmp_path / "empty-home"))
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)[0]["po_number"] == "4500012345"
     assert "note: sender ZZ:ACMERETAIL is not a known partner: translated with the default specs" in p.stderr
@@ -102,7 +102,7 @@ def test_an_unknown_partner_is_a_one_line_error(gateway_exe):
 
 
 def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_json(gateway_exe, tmp_path):
-    home = tmp_path / "home"
+    home = make_home(tmp_path / "home")
     (home / "partners").mkdir(parents=True)
     (home / "partners" / "acme.yaml").write_text(
         "identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\n"
@@ -112,3 +112,22 @@ def test_a_partner_overlay_that_does_not_compile_stops_with_one_line_and_valid_j
     assert p.returncode == 1
     assert json.loads(p.stdout) == []
     assert "gateway: partner acme, validation 850: require N1_LOOP fits 4 places in the 850 spec" in p.stderr
+
+
+def test_a_sender_whose_profile_does_not_load_exits_1_naming_the_problem_not_the_default_specs(gateway_exe, tmp_path):
+    home = make_home(tmp_path / "home")
+    (home / "partners").mkdir(parents=True)
+    (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\nacks: {send: 998}\n")
+    sample = str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12")
+    p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+    assert (p.returncode, p.stdout) == (1, "")
+    assert p.stderr.splitlines() == [
+        "gateway: ISA ZZ/ACMERETAIL GS ACMERETAIL is partner acme's, whose profile does not load: "
+        "home/partners/acme.yaml:2: acks/send: 998 is not one of ['auto', '997', '999', 'none']"]
+    p = translate(gateway_exe, sample, "--partner", "acme", home=home, cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr == "gateway: home/partners/acme.yaml:2: acks/send: 998 is not one of ['auto', '997', '999', 'none']\n"
+    (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ\n")  # not even YAML: it may be anyone's
+    p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+    assert p.returncode == 1 and p.stderr.startswith(
+        "gateway: ISA ZZ/ACMERETAIL GS ACMERETAIL is not a known partner, and partner acme's profile does not load, so it may be theirs: "
+        "home/partners/acme.yaml:")

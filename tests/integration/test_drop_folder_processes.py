@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from serve_helpers import write_slowly_in_place
 
+from gateway.channels import writers
 from gateway.channels.base import Inbound
 from gateway.channels.drop_folder import CLAIMS, DropFolder
 
@@ -29,7 +32,7 @@ SLOW_WRITER = """
     import os, sys, time
     folder, name, chunks, pause, temp = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
     chunk = b"ST*850*0001~" * 500
-    path = os.path.join(folder, name + temp)
+    path = os.path.join(folder, temp or name)  # temp: the temporary name, renamed to name at the end
     with open(path, "wb") as f:
         for _ in range(chunks):
             f.write(chunk)
@@ -39,6 +42,9 @@ SLOW_WRITER = """
         os.rename(path, os.path.join(folder, name))
 """
 
+# 515 bytes, as in the report: the first 200 written, then the rest after pauses
+PAYLOAD = (b"ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WIDGETCO       *241104*0700*U*00401*000000515*0*P*>~"
+           + b"ST*850*0001~BEG*00*SA*PO-515**20241104~PO1*1*5*EA*9.99**VP*W-1~" * 7)[:515]
 
 class Poller:
     """What ``gateway serve`` does: poll when woken, and keep a record of what was handed over."""
@@ -63,7 +69,7 @@ def test_watch_wakes_on_a_rename_by_another_process(tmp_path):
     poller = Poller(DropFolder("acme", inbound, tmp_path / "archive"))
     poller.folder.watch(poller.wake)
     try:
-        writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "3", "0.05", ".tmp")
+        writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "3", "0.05", "po.edi.tmp")
         assert writer.wait(10) == 0
         renamed_at = time.monotonic()
         assert poller.woken.wait(2), "no wake-up after the rename"
@@ -89,10 +95,10 @@ def test_watch_ignores_temporary_names_and_close_is_idempotent(tmp_path):
         poller.folder.close()
 
 
-@pytest.mark.parametrize("temp", [".part", ".tmp", ".filepart"])
+@pytest.mark.parametrize("temp", ["po.edi.part", "po.edi.tmp", "po.edi.filepart", "po.edi.partial", "po.edi~", ".po.edi"])
 def test_a_slow_writer_under_a_temporary_name_is_never_seen_half_way(tmp_path, temp):
-    inbound = tmp_path / "in"
-    poller = Poller(DropFolder("acme", inbound, tmp_path / "archive"))
+    inbound, archive = tmp_path / "in", tmp_path / "archive"
+    poller = Poller(DropFolder("acme", inbound, archive))
     poller.folder.watch(poller.wake)
     try:
         writer = run_python(SLOW_WRITER, str(inbound), "po.edi", "8", "0.04", temp)
@@ -104,9 +110,67 @@ def test_a_slow_writer_under_a_temporary_name_is_never_seen_half_way(tmp_path, t
                 pytest.fail(f"writer failed: {writer.returncode}")
             time.sleep(0.005)
         assert [i.data for i in poller.got] == [CHUNK * 8]
+        assert_archived_as_stored(archive, poller.got[0])
     finally:
         writer.wait(10)
         poller.folder.close()
+
+
+def assert_archived_as_stored(archive: Path, stored: Inbound) -> None:
+    (archived,) = archive.rglob(stored.name)
+    assert hashlib.sha256(archived.read_bytes()).hexdigest() == stored.meta["sha256"] == hashlib.sha256(stored.data).hexdigest()
+
+
+def take_while_written(folder: DropFolder, writer: subprocess.Popen, timeout: float = 20) -> list[Inbound]:
+    """Poll as hard as ``gateway serve`` could (watching, and listing every 5 ms) until the writer is done and
+    its file taken; then a little longer, to see nothing else comes."""
+    poller = Poller(folder)
+    folder.watch(poller.wake)
+    try:
+        deadline = time.monotonic() + timeout
+        while writer.poll() is None or not poller.got:
+            poller.poll()
+            if writer.returncode not in (None, 0):
+                pytest.fail(f"writer failed: {writer.returncode}")
+            assert time.monotonic() < deadline, f"nothing taken after {timeout}s"
+            time.sleep(0.005)
+        for _ in range(20):
+            poller.poll()
+            time.sleep(0.01)
+    finally:
+        writer.wait(10)
+        folder.close()
+    return poller.got
+
+
+@pytest.fixture
+def no_leases(monkeypatch):
+    """The kernel cannot tell who writes (a file another user owns, no CAP_LEASE; a mount without leases)."""
+    monkeypatch.setattr(writers, "_LEASES", False)
+
+
+@pytest.mark.parametrize("mode, marker", [("renamed", ""), ("stable", ""), ("marker", "late"), ("marker", "early")])
+def test_file_written_in_place_slowly_is_taken_whole(tmp_path, mode, marker):
+    """The report: 515 bytes written in place, 200 of them stored and rejected. Now the whole file, in every mode."""
+    inbound, archive = tmp_path / "in", tmp_path / "archive"
+    writer = write_slowly_in_place(inbound / "po.edi", PAYLOAD, first=200, chunk=105, pause=0.3, marker=marker)
+    got = take_while_written(DropFolder("acme", inbound, archive, complete_when=mode, stable_seconds=1), writer)
+    assert [len(i.data) for i in got] == [515]
+    assert got[0].data == PAYLOAD
+    assert_archived_as_stored(archive, got[0])
+
+
+@pytest.mark.parametrize("mode, witness", [("renamed", "kernel"), ("renamed", "watcher"), ("stable", "kernel"), ("marker", "watcher")])
+def test_a_writer_pausing_longer_than_the_quiet_period_is_still_waited_for(tmp_path, request, mode, witness):
+    """Pauses longer than quiet_seconds (or stable_seconds): only the writer's open file tells it is not done.
+    ``watcher``: the kernel cannot tell (leases refused), inotify's modify-without-close does."""
+    if witness == "watcher":
+        request.getfixturevalue("no_leases")
+    inbound, archive = tmp_path / "in", tmp_path / "archive"
+    writer = write_slowly_in_place(inbound / "po.edi", PAYLOAD, first=200, chunk=315, pause=1.6, marker="early" if mode == "marker" else "")
+    got = take_while_written(DropFolder("acme", inbound, archive, complete_when=mode, stable_seconds=1, quiet_seconds=1), writer)
+    assert [i.data for i in got] == [PAYLOAD]
+    assert_archived_as_stored(archive, got[0])
 
 
 def test_stable_mode_waits_for_an_in_place_writer_to_stop(tmp_path):
@@ -126,7 +190,7 @@ COMPETING_POLLER = """
     import os, sys, time
     from gateway.channels.drop_folder import DropFolder
     inbound, archive, out, go = sys.argv[1:5]
-    folder = DropFolder("acme", inbound, archive)
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=0)  # files written in place just before: no quiet period
     with open(out, "a") as record:
         def accept(inbound):
             record.write(inbound.name + "\\n")
@@ -163,7 +227,7 @@ KILLED_MID_ACCEPT = """
     from gateway.channels.drop_folder import DropFolder
     def accept(inbound):
         os.kill(os.getpid(), signal.SIGKILL)  # stored or not: killed between claim and archive
-    DropFolder("acme", sys.argv[1], sys.argv[2]).poll(accept)
+    DropFolder("acme", sys.argv[1], sys.argv[2], quiet_seconds=0).poll(accept)
 """
 
 
@@ -174,7 +238,7 @@ def test_kill_9_between_claim_and_archive_loses_nothing(tmp_path):
     victim = run_python(KILLED_MID_ACCEPT, str(inbound), str(archive))
     assert victim.wait(10) == -9
     assert visible(inbound) == [] and len(list((inbound / CLAIMS).glob("*/po.edi"))) == 1
-    poller = Poller(DropFolder("acme", inbound, archive))
+    poller = Poller(DropFolder("acme", inbound, archive, quiet_seconds=0))
     assert poller.poll() == 1
     assert poller.got[0].data == b"precious"
     assert list((inbound / CLAIMS).glob(f"{victim.pid}-*")) == []  # the dead process's claims folder is gone

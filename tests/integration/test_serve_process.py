@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import pytest
 from serve_helpers import (
     ACME,
+    REPO,
     Serve,
     ack_groups,
     acme_850s,
@@ -225,3 +226,31 @@ def test_a_signal_mid_run_stops_cleanly_and_a_restart_finishes_without_duplicate
 
     run_gateway(gateway_exe, home, "serve", "--once", timeout=60)
     assert_exactly_once(home, url, valid)
+
+
+def test_serve_once_with_one_broken_profile_serves_the_others_and_leaves_its_files_waiting(gateway_exe, home):
+    """A profile that does not load (or says what this version does not honour) is not served, never served with
+    defaults: the error log and ``status`` name it, its files wait in its folder, the other partners run."""
+    _, data = batch(1, lambda i: 1)
+    (name, body), = data.items()
+    drop(home, name, body)
+    drop(home, "invoice.x12", (REPO / "samples" / "partners" / "widget-supply" / "invoice-with-allowances.x12").read_bytes(),
+         partner="widget-supply")
+    profile = home / "partners" / f"{ACME}.yaml"
+    profile.write_text(profile.read_text().replace("send: '997'", "send: '998'"))
+    done = run_gateway(gateway_exe, home, "serve", "--once", "--log-format", "json", check=False)
+    assert done.returncode == 1, done.stderr
+    errors = [e for e in (json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")) if e["level"] == "error"]
+    assert any(f"partner {ACME} is not served (its files wait in its folder): " in e["message"] and "acks/send: '998' is not one of" in e["message"]
+               for e in errors), errors
+    assert [p.name for p in visible_files(home / "inbound" / ACME)] == [name]  # waiting, not taken with defaults
+    doc = status(gateway_exe, home)
+    assert list(doc["not_served"]) == [ACME] and "acks/send: '998' is not one of" in doc["not_served"][ACME][0]
+    assert doc["transactions"]["delivered"] == 1 and ACME not in doc["partners"]  # widget-supply's invoice went through
+    shown = run_gateway(gateway_exe, home, "status").stdout
+    assert f"not served:   {ACME}, its files wait: " in shown and f"see gateway partner check {ACME}" in shown
+
+    profile.write_text(profile.read_text().replace("send: '998'", "send: '997'"))  # fixed: the file that waited goes through
+    run_gateway(gateway_exe, home, "serve", "--once")
+    doc = status(gateway_exe, home)
+    assert doc["not_served"] == {} and doc["transactions"]["delivered"] == 2 and visible_files(home / "inbound" / ACME) == []

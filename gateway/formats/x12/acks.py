@@ -8,6 +8,10 @@ with one 997/999 listing each transaction set (AK2/AK5 or AK2/IK5) and, for
 sets with errors, the segments (AK3/IK3) and elements (AK4/IK4) at fault.
 Acknowledgements are never acknowledged.
 
+A partner profile may choose otherwise (``acks`` in the profile): ``kind`` picks the
+functional acknowledgement per group version (a 997 for a 005010 partner who asks for one,
+or none at all) and ``ta1`` is ``on_error`` (the above), ``always`` or ``never``.
+
 The acknowledgement comes from ``sender`` (ISA05/ISA06 and GS02: our own identity, as the
 pipeline knows it) when given; without it (``gateway ack`` on a lone file) the inbound
 envelope's receiver is echoed back as the sender. A group refused as not addressed to us
@@ -17,7 +21,7 @@ envelope's receiver is echoed back as the sender. A group refused as not address
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -93,38 +97,47 @@ def _qualifier(value: str) -> str:
     return value if value in ISA_CODES[5] else "ZZ"
 
 
-def needs_ta1(ix: InterchangeResult) -> bool:
+def needs_ta1(ix: InterchangeResult, ta1: str = "on_error") -> bool:
+    if ta1 != "on_error":
+        return ta1 == "always"
     return ix.ack_requested or bool(ix.findings)
 
 
-def acknowledge(ix: InterchangeResult, numbers: AckNumbers, sender: Sender | None = None) -> str:
-    """The outbound interchange acknowledging ``ix`` ('' when nothing is due), from ``sender`` if given."""
+def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[str], str | None] = ack_set_for,
+                ta1: str = "on_error", sender: Sender | None = None) -> str:
+    """The outbound interchange acknowledging ``ix`` ('' when nothing is due), from ``sender`` if given.
+
+    ``kind(group version)``: 997, 999 or None (no functional acknowledgement for that group);
+    ``ta1``: on_error (when the envelope has errors or ISA14 asks), always or never.
+    """
     d = _outbound_delimiters(ix)
-    groups = [g for g in ix.groups if not _is_ack_group(g) and not g.synthetic]
-    if not needs_ta1(ix) and not groups:
+    groups = [(g, k) for g in ix.groups if not _is_ack_group(g) and not g.synthetic and (k := kind(g.version or ""))]
+    with_ta1 = needs_ta1(ix, ta1)
+    if not with_ta1 and not groups:
         return ""
-    if ix.ack_code == "R" and not needs_ta1(ix):
+    if ix.ack_code == "R" and not with_ta1:
         return ""
     w = EnvelopeWriter(d, now=numbers.now)
     version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isascii() and ix.version.isdigit() else "00401"
     ours = (sender.isa_qualifier, sender.isa_id) if sender else (_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d))
     w.interchange(ours, (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
                   numbers.take("interchange"), version=version, usage=ix.usage if ix.usage in ("P", "T", "I") else "P")
-    if needs_ta1(ix):
+    if with_ta1:
         ctrl = echo(ix.control_number, 9, 9, digits=True)
         date = ix.date if len(ix.date) == 6 and valid_date(ix.date) else numbers.now.strftime("%y%m%d")
         time = ix.time if len(ix.time) == 4 and valid_time(ix.time) else numbers.now.strftime("%H%M")
         w.segment("TA1", ctrl, date, time, ix.ack_code, ta1_note(ix))
     if ix.ack_code != "R":
-        for g in groups:
-            _functional_ack(w, g, numbers, d, sender)
+        for g, k in groups:
+            _functional_ack(w, g, numbers, d, k, sender)
     w.end_interchange()
     return w.text()
 
 
-def acknowledge_report(report: Report, numbers: AckNumbers | None = None, sender: Sender | None = None) -> str:
+def acknowledge_report(report: Report, numbers: AckNumbers | None = None, *, kind: Callable[[str], str | None] = ack_set_for,
+                       ta1: str = "on_error", sender: Sender | None = None) -> str:
     numbers = numbers or AckNumbers()
-    return "".join(acknowledge(ix, numbers, sender) for ix in report.interchanges)
+    return "".join(acknowledge(ix, numbers, kind=kind, ta1=ta1, sender=sender) for ix in report.interchanges)
 
 
 def _is_ack_group(g: GroupResult) -> bool:
@@ -141,10 +154,9 @@ def _outbound_delimiters(ix: InterchangeResult) -> Delimiters:
     return d
 
 
-def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, sender: Sender | None = None) -> None:
-    kind = ack_set_for(g.version or "")
+def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, kind: str, sender: Sender | None = None) -> None:
     five = kind == "999"
-    # Our 997 is the 004010 one whatever older release it answers; 999 is always X231A1.
+    # Our 997 is the 004010 one whatever release it answers (a 005010 partner may ask for a 997); 999 is always X231A1.
     version = X231 if five else "004010"
     ours = sender.gs_id if sender else echo(g.receiver, 2, 15, fill="X", d=d)
     w.group("FA", ours, echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)

@@ -12,6 +12,7 @@ equivalence is a tested property (tests/unit/formats/x12/test_elements.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -281,10 +282,11 @@ class SegmentChecker:
 
 
 def codes_for(e: ElementDef, code_sets: dict[str, frozenset[str]]) -> frozenset[str] | None:
-    """The codes an element accepts (its own list plus its external set), or None for any."""
+    """The codes an element accepts (its own list, its external set, codes a partner added), or None for any."""
     if e.external:
-        return frozenset(e.codes) | code_sets.get(e.external, frozenset())
-    return frozenset(e.codes) if e.codes else None
+        shared = code_sets.get(e.external, frozenset())
+        return shared | frozenset(e.codes + e.extra) if e.codes or e.extra else shared
+    return frozenset(e.codes + e.extra) if e.codes else None
 
 
 def _num(e: ElementDef | CompositeDef) -> str:
@@ -348,6 +350,15 @@ def _trie(node: dict) -> str:
     return body
 
 
+_CODED: dict[tuple, str] = {}  # (codes, data element, regex, charset, delimiters) -> code alternation
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(pattern: str) -> re.Pattern[str]:
+    # Patterns with long code lists take milliseconds to compile; every Validator compiles the same ones.
+    return re.compile(pattern, re.DOTALL)
+
+
 class PatternBuilder:
     """Builds the fast-path regex for segment definitions; see module docstring."""
 
@@ -363,6 +374,7 @@ class PatternBuilder:
         delim = d.element + d.component + d.segment + (d.repetition or "")
         self.delim_chars = set(delim)
         self.not_delim = "".join(_esc_class(c) for c in delim)
+        self._coded: dict[int, str] = {}  # id(element) -> its code alternation (lists run to 1,500 codes)
 
     # value patterns ----------------------------------------------------------
 
@@ -370,10 +382,19 @@ class PatternBuilder:
         """Pattern for one non-empty value that ``check_value`` accepts."""
         if e.usage == "N":
             return "(?!)"
+        done = self._coded.get(id(e))
+        if done is not None:
+            return done
         codes = codes_for(e, self.code_sets)
         if codes is not None:
-            ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
-            return _alt(ok)
+            # Shared across builders and validators: filtering 1,500 codes through check_value is the slow part.
+            key = (codes, e.data_ele, e.regex, self.charset, self.d)
+            done = _CODED.get(key)
+            if done is None:
+                ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
+                done = _CODED[key] = _alt(ok)
+            self._coded[id(e)] = done
+            return done
         t, lo, hi = e.data_ele.type, e.data_ele.min_len, e.data_ele.max_len
         if e.regex:
             return "(?!)"  # element regexes are checked by the reference path only
@@ -582,7 +603,7 @@ class PatternBuilder:
         }[kind]
 
     def compile(self, seg: SegmentDef, count: int) -> re.Pattern[str]:
-        return re.compile(self.segment(seg, count), re.DOTALL)
+        return _compile(self.segment(seg, count))
 
     def matcher(self, seg: SegmentDef) -> Callable[[str], object]:
         """``text -> match or None``: None exactly when ``SegmentChecker.check`` finds a problem."""

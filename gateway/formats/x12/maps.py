@@ -20,6 +20,7 @@ from lxml import etree
 
 from ...errors import SpecError
 from .model import (
+    CodeSets,
     CompositeDef,
     DataElement,
     ElementDef,
@@ -91,11 +92,11 @@ class DataDictionary:
         return cls(out)
 
 
-def load_code_sets(path: Path) -> dict[str, frozenset[str]]:
+def load_code_sets(path: Path) -> CodeSets:
     if not path.is_file():
-        return {}
+        return CodeSets()
     root = _parse(path)
-    sets: dict[str, frozenset[str]] = {}
+    sets = CodeSets()
     for cs in root.iter("codeset"):
         ident = (cs.findtext("id") or "").strip()
         sets[ident] = frozenset((c.text or "").strip() for c in cs.iter("code"))
@@ -105,7 +106,7 @@ def load_code_sets(path: Path) -> dict[str, frozenset[str]]:
 class MapReader:
     """Turns one transaction map file into a ``TransactionSpec``; collects all problems."""
 
-    def __init__(self, path: Path, dictionary: DataDictionary, code_sets: dict[str, frozenset[str]]) -> None:
+    def __init__(self, path: Path, dictionary: DataDictionary, code_sets: CodeSets) -> None:
         self.path = path
         self.dictionary = dictionary
         self.code_sets = code_sets
@@ -129,6 +130,7 @@ class MapReader:
             name=(root.findtext("name") or "").strip(),
             st_loop=st_loop,
             source=str(self.path),
+            code_sets=self.code_sets,
         )
 
     def _find_st_loop(self, node: etree._Element) -> etree._Element | None:
@@ -255,7 +257,7 @@ class SpecLibrary:
         self.directories = [Path(d) for d in (bundled_dirs() if directories is None else directories)]
         self.entries: list[MapEntry] = []
         self._dictionaries: dict[Path, DataDictionary] = {}
-        self._code_sets: dict[Path, dict[str, frozenset[str]]] = {}
+        self._code_sets: dict[Path, CodeSets] = {}
         self._cache: dict[tuple[Path, str], TransactionSpec] = {}
         self._lock = threading.Lock()
         for directory in self.directories:
@@ -323,7 +325,7 @@ class SpecLibrary:
         return reader.read()
 
     def code_sets(self, spec: TransactionSpec) -> dict[str, frozenset[str]]:
-        return self._code_sets.get(Path(spec.source).parent, {})
+        return spec.code_sets or self._code_sets.get(Path(spec.source).parent, {})
 
     def versions(self) -> list[tuple[str, str, str, str]]:
         return sorted({(e.icvn, e.vriic, e.fic, e.set_id) for e in self.entries})

@@ -55,10 +55,11 @@ class ElementDef:
     data_ele: DataElement
     usage: str  # R, S, N
     name: str = ""
-    codes: tuple[str, ...] = ()  # empty: any value of the right type
-    external: str | None = None  # name of an external code set (codes.xml)
+    codes: tuple[str, ...] = ()  # the map's own list; an ID element's first codes tell same-id segments apart
+    external: str | None = None  # name of a code set in codes.xml (checked, never a qualifier)
     regex: str | None = None
     repeat: int = 1
+    extra: tuple[str, ...] = ()  # codes a partner overlay adds to the external set
 
     @property
     def is_composite(self) -> bool:
@@ -164,6 +165,13 @@ class LoopDef:
         return None
 
 
+class CodeSets(dict):
+    """codes.xml of a spec directory: code set name -> codes. Shared, never copied (overlays copy specs)."""
+
+    def __deepcopy__(self, memo: dict) -> CodeSets:
+        return self
+
+
 @dataclass(slots=True)
 class TransactionSpec:
     """One transaction set map: the ST loop and what identifies it."""
@@ -175,6 +183,7 @@ class TransactionSpec:
     icvn: str = ""  # ISA12 the map was registered under
     vriic: str = ""  # GS08
     fic: str = ""  # GS01
+    code_sets: CodeSets = field(default_factory=CodeSets)  # the directory's codes.xml
 
     def segment_ids(self) -> frozenset[str]:
         return frozenset(n.id for n in self.st_loop.walk() if isinstance(n, SegmentDef))

@@ -239,8 +239,13 @@ def _ordered(loop: LoopDef) -> list:
     return sorted(loop.children, key=lambda c: c.pos)
 
 
-def not_found_code(tag: str, machine: Machine) -> str:
-    if not SEGMENT_ID.fullmatch(tag):
+def not_found_code(tag: str, machine: Machine, known: frozenset[str] | None = None) -> str:
+    """Why a segment has no place here: an ID X12 does not define (1), one this set lacks (6), or order (7).
+
+    ``known`` is the segment directory of the spec's release (codes.xml ``segment_ids``); without one,
+    only IDs that cannot be segment IDs at all count as unrecognised.
+    """
+    if not SEGMENT_ID.fullmatch(tag) or (known and tag not in known and tag not in machine.segment_ids):
         return "segment.unrecognized"
     if tag not in machine.segment_ids:
         return "segment.not_in_set"

@@ -29,6 +29,7 @@ from .results import GroupResult, InterchangeResult, Report, TransactionResult
 from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
+SEGMENT_IDS = "segment_ids"  # codes.xml: the release's segment directory
 BIG = 1 << 62
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
@@ -609,7 +610,7 @@ class _Run:
         if tr is None:
             pos = self._pos(batch, i, set_position=tx.count)
             loop_path = m.nodes[tx.state].path.rsplit("/", 1)[0]
-            code = not_found_code(tag, m)
+            code = not_found_code(tag, m, c.code_sets.get(SEGMENT_IDS))
             tx.result.findings.append(Finding(code, f"segment {tag} is not expected here (after {m.nodes[tx.state].id} in {loop_path or '/'})",
                                               tag, None, pos, loop=loop_path))
             return 1

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from gateway.channels import writers
 from gateway.channels.base import Channel, Inbound
 from gateway.channels.drop_folder import CLAIMS, DropFolder, drop_folders, is_temporary, write_outbound
 from gateway.config.partner import load_profile
@@ -56,6 +58,12 @@ def dirs(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "in", tmp_path / "archive"
 
 
+def quick_folder(inbound: Path, archive: Path | None, **options) -> DropFolder:
+    """Acme's drop folder without the quiet period, for what happens once a file is complete (the quiet
+    period has tests of its own; the writer checks stay)."""
+    return DropFolder("acme", inbound, archive, **{"quiet_seconds": 0, **options})
+
+
 def dead_pid() -> int:
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
@@ -72,7 +80,7 @@ def test_is_a_channel(dirs):
 
 def test_missing_folder_is_created_on_first_poll(dirs):
     inbound, archive = dirs
-    assert DropFolder("acme", inbound, archive).poll(Collect()) == 0
+    assert quick_folder(inbound, archive).poll(Collect()) == 0
     assert inbound.is_dir()
 
 
@@ -86,7 +94,7 @@ def test_temporary_names_markers_and_subfolders_are_never_taken(dirs):
     (inbound / "sub" / "inside.edi").write_bytes(b"x")
     (inbound / "link.edi").symlink_to(inbound / "a.tmp")
     accept = Collect()
-    assert DropFolder("acme", inbound, archive).poll(accept) == 0
+    assert quick_folder(inbound, archive).poll(accept) == 0
     assert accept.got == []
     assert all((inbound / n).exists() for n in names)
     assert all(is_temporary(n) for n in names[:-1]) and not is_temporary("g.edi.done")
@@ -97,7 +105,7 @@ def test_renamed_file_is_taken_archived_and_described(dirs):
     data = b"ISA*00*...~"
     publish(inbound, "po-1.edi", data)
     accept = Collect()
-    assert DropFolder("acme", inbound, archive).poll(accept) == 1
+    assert quick_folder(inbound, archive).poll(accept) == 1
     (got,) = accept.got
     assert (got.name, got.data, got.channel, got.partner_id) == ("po-1.edi", data, "drop_folder", "acme")
     assert got.meta["path"] == str(inbound / "po-1.edi")
@@ -113,26 +121,40 @@ def test_files_are_offered_in_name_order_and_pattern_filters(dirs):
     for name in ("c.edi", "a.edi", "b.edi", "notes.txt"):
         publish(inbound, name, name.encode())
     accept = Collect()
-    assert DropFolder("acme", inbound, archive, pattern="*.edi").poll(accept) == 3
+    assert quick_folder(inbound, archive, pattern="*.edi").poll(accept) == 3
     assert accept.names == ["a.edi", "b.edi", "c.edi"]
     assert visible(inbound) == ["notes.txt"]
 
 
-def test_min_age_holds_back_a_fresh_file(dirs):
+def test_a_fresh_file_not_seen_renamed_in_waits_for_its_quiet_period(dirs):
     inbound, archive = dirs
-    path = publish(inbound, "po.edi", b"x")
-    folder = DropFolder("acme", inbound, archive, min_age_seconds=60)
+    path = publish(inbound, "po.edi", b"x")  # renamed in, but nobody was watching: it may as well be written in place
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=60)
     accept = Collect()
     assert folder.poll(accept) == 0
+    assert folder.waiting() == 1
     old = time.time() - 120
-    os.utime(path, (old, old))
+    os.utime(path, (old, old))  # unchanged for two minutes
+    assert folder.poll(accept) == 1
+    assert folder.waiting() == 0
+
+
+def test_a_file_with_an_mtime_in_the_future_is_taken_once_unchanged_for_the_quiet_period(dirs):
+    inbound, archive = dirs
+    path = publish(inbound, "po.edi", b"x")
+    ahead = time.time() + 3600  # the writer's clock (a file server's) runs ahead of ours
+    os.utime(path, (ahead, ahead))
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=0.5)
+    accept = Collect()
+    assert folder.poll(accept) == 0
+    time.sleep(0.55)
     assert folder.poll(accept) == 1
 
 
 def test_without_archive_the_file_is_deleted(dirs):
     inbound, archive = dirs
     publish(inbound, "po.edi", b"x")
-    assert DropFolder("acme", inbound, None).poll(Collect()) == 1
+    assert quick_folder(inbound, None).poll(Collect()) == 1
     assert visible(inbound) == []
     assert not archive.exists()
 
@@ -141,7 +163,7 @@ def test_marker_mode_waits_for_the_marker_and_removes_it(dirs):
     inbound, archive = dirs
     inbound.mkdir()
     (inbound / "po.edi").write_bytes(b"written in place")
-    folder = DropFolder("acme", inbound, archive, complete_when="marker")
+    folder = quick_folder(inbound, archive, complete_when="marker")
     accept = Collect()
     assert folder.poll(accept) == 0
     (inbound / "po.edi.done").write_bytes(b"")
@@ -156,7 +178,7 @@ def test_marker_mode_keeps_the_marker_when_accept_fails(dirs):
     inbound.mkdir()
     (inbound / "po.edi").write_bytes(b"x")
     (inbound / "po.edi.done").write_bytes(b"")
-    folder = DropFolder("acme", inbound, archive, complete_when="marker")
+    folder = quick_folder(inbound, archive, complete_when="marker")
 
     def fail(inbound: Inbound) -> None:
         raise RuntimeError("store down")
@@ -206,7 +228,7 @@ def test_a_file_changed_between_listing_and_reading_is_put_back(dirs):
             with open(inbound / "b.edi", "ab") as f:  # a writer appending in place after the listing
                 f.write(b"more")
 
-    folder = DropFolder("acme", inbound, archive)
+    folder = quick_folder(inbound, archive)
     assert folder.poll(accept) == 1
     assert visible(inbound) == ["b.edi"]
     collect = Collect()
@@ -216,7 +238,7 @@ def test_a_file_changed_between_listing_and_reading_is_put_back(dirs):
 
 def test_same_name_on_the_same_day_is_never_overwritten_in_the_archive(dirs):
     inbound, archive = dirs
-    folder = DropFolder("acme", inbound, archive)
+    folder = quick_folder(inbound, archive)
     for n in range(3):
         publish(inbound, "po.edi", f"copy {n}".encode())
         publish(inbound, "README", f"readme {n}".encode())
@@ -232,7 +254,7 @@ def test_archive_on_another_filesystem(tmp_path):
         pytest.skip("no second filesystem at /dev/shm")
     archive = shm / f"drop-folder-test-{os.getpid()}-{time.monotonic_ns()}"
     try:
-        folder = DropFolder("acme", tmp_path / "in", archive)
+        folder = quick_folder(tmp_path / "in", archive)
         for data in (b"one", b"two"):
             publish(tmp_path / "in", "po.edi", data)
             assert folder.poll(Collect()) == 1
@@ -255,7 +277,7 @@ def test_accept_raising_leaves_the_file_for_the_next_poll(dirs, caplog):
         if inbound_file.name == "a.edi":
             raise RuntimeError("store down")
 
-    folder = DropFolder("acme", inbound, archive)
+    folder = quick_folder(inbound, archive)
     with caplog.at_level(logging.WARNING, logger="gateway.channels"):
         assert folder.poll(accept) == 1
     assert "a.edi not stored" in caplog.text and "store down" in caplog.text
@@ -274,7 +296,7 @@ def test_interrupt_in_accept_puts_the_file_back_and_propagates(dirs):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        DropFolder("acme", inbound, archive).poll(accept)
+        quick_folder(inbound, archive).poll(accept)
     assert visible(inbound) == ["a.edi"]
 
 
@@ -287,7 +309,7 @@ def test_a_file_that_vanishes_before_reading_is_skipped_quietly(dirs, caplog):
         (inbound / "b.edi").unlink()  # another process took it after our listing
 
     with caplog.at_level(logging.DEBUG, logger="gateway.channels"):
-        assert DropFolder("acme", inbound, archive).poll(accept) == 1
+        assert quick_folder(inbound, archive).poll(accept) == 1
     assert caplog.records == []
 
 
@@ -297,7 +319,7 @@ def test_an_unreadable_file_is_reported_and_skipped(dirs, caplog):
     publish(inbound, "a.edi", b"a")
     publish(inbound, "b.edi", b"b").chmod(0)
     accept = Collect()
-    folder = DropFolder("acme", inbound, archive)
+    folder = quick_folder(inbound, archive)
     with caplog.at_level(logging.WARNING, logger="gateway.channels"):
         assert folder.poll(accept) == 1
     assert accept.names == ["a.edi"]
@@ -312,7 +334,7 @@ def test_a_stale_claim_of_a_dead_process_is_recovered(dirs):
     stale.mkdir(parents=True)
     (stale / "po.edi").write_bytes(b"claimed, then kill -9")
     accept = Collect()
-    assert DropFolder("acme", inbound, archive).poll(accept) == 1
+    assert quick_folder(inbound, archive).poll(accept) == 1
     assert accept.got[0].data == b"claimed, then kill -9"
     assert not stale.exists()
     assert (today(archive) / "po.edi").exists()
@@ -325,7 +347,7 @@ def test_a_recovered_claim_does_not_replace_a_new_file_of_the_same_name(dirs):
     stale.mkdir(parents=True)
     (stale / "po.edi").write_bytes(b"old")
     accept = Collect()
-    assert DropFolder("acme", inbound, archive).poll(accept) == 2
+    assert quick_folder(inbound, archive).poll(accept) == 2
     assert sorted(i.data for i in accept.got) == [b"new", b"old"]
 
 
@@ -335,7 +357,7 @@ def test_a_stale_claim_in_marker_mode_gets_its_marker_back(dirs):
     stale.mkdir(parents=True)
     (stale / "po.edi").write_bytes(b"x")
     accept = Collect()
-    assert DropFolder("acme", inbound, archive, complete_when="marker").poll(accept) == 1
+    assert quick_folder(inbound, archive, complete_when="marker").poll(accept) == 1
     assert visible(inbound) == []
 
 
@@ -344,7 +366,7 @@ def test_a_claim_of_our_own_pid_from_an_earlier_process_is_recovered(dirs):
     earlier = inbound / CLAIMS / f"{os.getpid()}-0badc0de"  # a restarted container reuses pid 1
     earlier.mkdir(parents=True)
     (earlier / "po.edi").write_bytes(b"x")
-    assert DropFolder("acme", inbound, archive).poll(Collect()) == 1
+    assert quick_folder(inbound, archive).poll(Collect()) == 1
 
 
 def test_a_live_claim_is_left_alone(dirs):
@@ -358,11 +380,184 @@ def test_a_live_claim_is_left_alone(dirs):
         odd.mkdir()
         (odd / "x.edi").write_bytes(b"x")
         accept = Collect()
-        assert DropFolder("acme", inbound, archive).poll(accept) == 0
+        assert quick_folder(inbound, archive).poll(accept) == 0
         assert (live / "po.edi").exists() and (odd / "x.edi").exists()
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+# -- files still being written, and what was stored against what is archived ----------------------
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def no_leases(monkeypatch):
+    """The kernel cannot tell who writes (a file another user owns, no CAP_LEASE; a mount without leases)."""
+    monkeypatch.setattr(writers, "_LEASES", False)
+
+
+@pytest.mark.parametrize("mode", ["renamed", "marker", "stable"])
+def test_a_file_held_open_for_writing_is_not_taken_whatever_the_mode(dirs, mode):
+    inbound, archive = dirs
+    inbound.mkdir()
+    path = inbound / "po.edi"
+    folder = quick_folder(inbound, archive, complete_when=mode, stable_seconds=0.2)
+    accept = Collect()
+    with open(path, "wb") as writer:  # written in place, half-way there
+        writer.write(b"ISA*00*half")
+        writer.flush()
+        if mode == "marker":
+            (inbound / "po.edi.done").touch()  # a marker written too early
+        for _ in range(3):
+            assert folder.poll(accept) == 0
+            time.sleep(0.15)
+        assert folder.waiting() == 1
+        writer.write(b"*the rest~")
+    deadline = time.monotonic() + 3
+    while not folder.poll(accept):  # stable mode: the new size must hold for its period first
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert [i.data for i in accept.got] == [b"ISA*00*half*the rest~"]
+
+
+def test_the_archived_file_holds_the_stored_bytes(dirs):
+    inbound, archive = dirs
+    publish(inbound, "po.edi", b"ISA*00*whole~")
+    accept = Collect()
+    assert quick_folder(inbound, archive).poll(accept) == 1
+    (got,) = accept.got
+    assert got.meta["sha256"] == sha(got.data) == sha((today(archive) / "po.edi").read_bytes())
+
+
+class WriterStillAtIt(Collect):
+    """``accept`` during which a writer that kept the file open appends to it: the file changes after it was read."""
+
+    def __init__(self, inbound: Path, more: bytes) -> None:
+        super().__init__()
+        self.inbound, self.more = inbound, more
+        self.changed: list[tuple[Inbound, object, str]] = []
+
+    def __call__(self, inbound: Inbound) -> str:
+        receipt = super().__call__(inbound)
+        if len(self.got) == 1:
+            (claimed,) = (self.inbound / CLAIMS).glob(f"*/{inbound.name}")
+            with open(claimed, "ab") as f:
+                f.write(self.more)
+        return receipt
+
+    def report(self, inbound: Inbound, receipt: object, detail: str) -> None:
+        self.changed.append((inbound, receipt, detail))
+
+
+@pytest.mark.parametrize("archived", [True, False], ids=["archive", "no-archive"])
+def test_a_file_changed_after_it_was_read_is_not_archived_as_the_stored_one(dirs, caplog, archived):
+    inbound, archive = dirs
+    publish(inbound, "po.edi", b"ISA*00*first 200 bytes")
+    accept = WriterStillAtIt(inbound, b"*and the rest~")
+    folder = quick_folder(inbound, archive if archived else None, on_changed=accept.report)
+    with caplog.at_level(logging.ERROR, logger="gateway.channels"):
+        assert folder.poll(accept) == 1
+    assert "po.edi changed after it was read: 22 bytes stored" in caplog.text
+    (stored, receipt, detail), = accept.changed
+    assert (stored.data, receipt) == (b"ISA*00*first 200 bytes", "r1")
+    assert "36 bytes" in detail and sha(b"ISA*00*first 200 bytes*and the rest~")[:12] in detail
+    assert not archive.exists() or list(archive.rglob("*.edi")) == []  # not archived as if it were the stored file
+    assert (inbound / "po.edi").read_bytes() == b"ISA*00*first 200 bytes*and the rest~"  # back, to be taken again
+    assert list((inbound / CLAIMS).glob("*/*")) == []
+
+    assert folder.poll(accept) == 1  # the final content, as a new file
+    assert accept.got[1].data == b"ISA*00*first 200 bytes*and the rest~"
+    if archived:
+        assert [p.read_bytes() for p in today(archive).iterdir()] == [accept.got[1].data]
+    assert visible(inbound) == []
+
+
+def test_a_changed_file_in_marker_mode_goes_back_with_its_marker(dirs):
+    inbound, archive = dirs
+    inbound.mkdir()
+    (inbound / "po.edi").write_bytes(b"ISA*00*first")
+    (inbound / "po.edi.done").touch()
+    accept = WriterStillAtIt(inbound, b"*rest~")
+    folder = quick_folder(inbound, archive, complete_when="marker", on_changed=accept.report)
+    assert folder.poll(accept) == 1 and len(accept.changed) == 1
+    assert visible(inbound) == ["po.edi", "po.edi.done"]
+    assert folder.poll(accept) == 1
+    assert accept.got[1].data == b"ISA*00*first*rest~"
+    assert visible(inbound) == []
+
+
+def test_a_failing_change_report_still_puts_the_file_back(dirs, caplog):
+    inbound, archive = dirs
+    publish(inbound, "po.edi", b"ISA*00*first")
+    accept = WriterStillAtIt(inbound, b"*rest~")
+
+    def report(*_):
+        raise RuntimeError("store down")
+
+    with caplog.at_level(logging.ERROR, logger="gateway.channels"):
+        assert quick_folder(inbound, archive, on_changed=report).poll(accept) == 1
+    assert "reporting that po.edi changed after it was read failed" in caplog.text
+    assert (inbound / "po.edi").read_bytes() == b"ISA*00*first*rest~"
+
+
+def test_a_file_seen_renamed_in_is_taken_without_a_quiet_period(dirs):
+    inbound, archive = dirs
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=60)
+    woken = threading.Event()
+    folder.watch(woken.set)
+    try:
+        publish(inbound, "po.edi", b"ISA*00*renamed in~")
+        assert woken.wait(5)
+        accept = Collect()
+        deadline = time.monotonic() + 5
+        while not folder.poll(accept):  # the rename event may trail the listing by a moment
+            assert time.monotonic() < deadline, "a file renamed in under the watcher's eyes waited for its quiet period"
+            time.sleep(0.02)
+        assert accept.got[0].data == b"ISA*00*renamed in~"
+    finally:
+        folder.close()
+
+
+def test_a_file_written_in_place_waits_for_its_close_when_the_kernel_cannot_tell(dirs, no_leases):
+    inbound, archive = dirs
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=0.2)
+    folder.watch(lambda: None)
+    accept = Collect()
+    try:
+        with open(inbound / "po.edi", "wb") as writer:
+            writer.write(b"ISA*00*")
+            writer.flush()
+            time.sleep(0.5)  # past the quiet period, the writer pausing with the file open
+            assert folder.activity.get("po.edi").state == "writing"
+            assert folder.poll(accept) == 0 and folder.waiting() == 1
+            writer.write(b"rest~")
+        deadline = time.monotonic() + 5
+        while not folder.poll(accept):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert accept.got[0].data == b"ISA*00*rest~"
+    finally:
+        folder.close()
+
+
+def test_the_end_of_a_quiet_period_wakes_the_poller(dirs):
+    inbound, archive = dirs
+    inbound.mkdir()
+    (inbound / "po.edi").write_bytes(b"ISA*00*in place~")  # before the watcher started: no event will come
+    folder = DropFolder("acme", inbound, archive, quiet_seconds=0.5)
+    woken = threading.Event()
+    folder.watch(woken.set)
+    try:
+        accept = Collect()
+        assert folder.poll(accept) == 0
+        assert woken.wait(3), "nothing woke the poller when the quiet period ended"
+        assert folder.poll(accept) == 1
+    finally:
+        folder.close()
 
 
 # -- drop_folders ----------------------------------------------------------------------------------
@@ -395,7 +590,9 @@ def test_drop_folders_with_stand_in_profiles(tmp_path):
     plain = SimpleNamespace(id="plain", channels=SimpleNamespace(drop_folder=None))
     (folder,) = drop_folders(home, [plain])
     assert folder.inbound == tmp_path / "inbound" / "plain"
-    publish(folder.inbound, "po.edi", b"x")
+    path = publish(folder.inbound, "po.edi", b"x")
+    old = time.time() - 60
+    os.utime(path, (old, old))  # there for a minute: past its quiet period
     assert folder.poll(Collect()) == 1
     assert (today(tmp_path / "archive" / "plain") / "po.edi").exists()
 

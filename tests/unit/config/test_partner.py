@@ -23,6 +23,7 @@ from gateway.config.yamlio import parse_yaml
 from gateway.errors import ConfigError
 from gateway.home import Home
 from gateway.mapping.engine import Tables
+from gateway.preflight import unsupported
 
 FULL = """\
 id: acme-retail
@@ -299,6 +300,30 @@ def test_partners_sharing_an_isa_id_are_told_apart_by_gs_id(tmp_path):
     assert "partner 'west' has the same ISA ID ZZ/ACME and GS ID EAST" in partners.conflicts(partners.load("east"))[0]
 
 
+def test_a_sender_whose_profile_does_not_load_is_never_found_as_no_one(tmp_path):
+    write(tmp_path, "acme", profile("ACME") + "acks: {send: 998}\n")
+    write(tmp_path, "bolt", profile("BOLT"))
+    partners = Partners(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        partners.find(isa_qualifier="ZZ", isa_id="ACME")
+    assert info.value.code == "config.profile_invalid" and info.value.partner_id == "acme"
+    assert info.value.problems[0].startswith("ISA ZZ/ACME is partner acme's, whose profile does not load: ")
+    assert "acme.yaml:2: acks/send: 998 is not one of" in info.value.problems[0]
+    assert partners.find(isa_qualifier="ZZ", isa_id="BOLT").id == "bolt"
+    assert partners.find(isa_qualifier="ZZ", isa_id="NOBODY") is None  # acme's profile says whom it identifies
+
+
+def test_a_profile_too_broken_to_say_whom_it_identifies_blocks_only_senders_no_one_else_claims(tmp_path):
+    write(tmp_path, "acme", "identity: {isa_qualifier: ZZ, isa_id: ACME\n")  # not YAML
+    write(tmp_path, "bolt", profile("BOLT"))
+    partners = Partners(tmp_path)
+    assert partners.find(isa_qualifier="ZZ", isa_id="BOLT").id == "bolt"
+    with pytest.raises(ConfigError) as info:
+        partners.find(isa_qualifier="ZZ", isa_id="NOBODY")
+    assert info.value.code == "config.profile_invalid"
+    assert info.value.problems[0].startswith("ISA ZZ/NOBODY is not a known partner, and partner acme's profile does not load, so it may be theirs: ")
+
+
 def test_read_profile_keeps_the_source_for_later_checks(tmp_path):
     path = write(tmp_path, "acme", "identity:\n  isa_qualifier: ZZ\n  isa_id: A\n")
     loaded = read_profile(path)
@@ -343,5 +368,6 @@ def test_the_readme_example_is_a_valid_profile(tmp_path):
     example = readme.split("## Partner profiles", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
     path = tmp_path / "acme-retail.yaml"
     path.write_text(example, encoding="utf-8")
-    p = load_profile(path, environ={"ACME_SFTP_PASSWORD": "x"})
-    assert p.documents.sends[0].spec_name("sends") == "default/810-004010-out"
+    p = load_profile(path, environ={})
+    assert p.documents.receives[0].spec_name("receives") == "acme-retail/850-004010-in"
+    assert unsupported(read_profile(path, environ={})) == []  # it shows only what this version honours

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from gateway.config.yamlio import dump_yaml, parse_yaml
 from gateway.errors import ConfigError
-from gateway.home import REPO_ROOT
+from helpers import ROOT
 from gateway.pipeline import Gateway
 from pipeline_helpers import SETTINGS, drop, run
 
-ACME_850 = (REPO_ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12").read_bytes()  # ZZ/ACMERETAIL -> ZZ/WIDGETCO, P
-WIDGET_856 = (REPO_ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12").read_bytes()
+ACME_850 = (ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12").read_bytes()  # ZZ/ACMERETAIL -> ZZ/WIDGETCO, P
+WIDGET_856 = (ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12").read_bytes()
 
 
 @pytest.fixture

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from helpers import ROOT
+
 from gateway.config.yamlio import dump_yaml, parse_yaml
 from gateway.connectors import default_registry
 from gateway.connectors.memory import memory_connector_type
-from gateway.home import REPO_ROOT
 from gateway.pipeline import Gateway
 from pipeline_helpers import drop, run
 
-ACME_850 = REPO_ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
-WIDGET_856 = REPO_ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
-CORNER_CSV = REPO_ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
+ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
+WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
+CORNER_CSV = ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
 
 
 def set_routes(home, partner: str, routes: list[dict]) -> None:
@@ -175,7 +177,10 @@ def test_work_left_claimed_by_a_dead_worker_is_taken_over(home, erp):
     registry.add(memory_connector_type("erp", erp))
     gw = Gateway(home, environ={}, registry=registry)
     gw._open_channels()
-    gw.poll_channels()
+    deadline = time.monotonic() + 10
+    while gw.poll_channels() == 0:  # the file's quiet period: nobody saw it renamed in
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     import socket
 
     [w] = gw.store.claim(f"{socket.gethostname()}:999999999:0")  # a pid that cannot be running
@@ -194,12 +199,16 @@ def test_identify_names_an_unknown_sender(home):
     assert stop.value.problem.code == "partner.unknown" and "ZZ/STRANGER" in stop.value.problem.reason
 
 
-def test_routes_name_a_connector_with_bad_options(home, erp):
+def test_a_route_with_bad_options_leaves_the_partner_unserved_and_its_file_waiting(home, erp):
     set_routes(home, "acme-retail", [{"document": "purchase_order", "connector": "folder", "options": {"paht": "typo"}}])
     drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
     gw = run(home, erp)
-    items = gw.store.quarantine_items()
-    assert {q["code"] for q in items} == {"route.invalid"} and "paht" in items[0]["reason"]
+    assert any("unknown key 'paht'" in p for p in gw.not_served["acme-retail"])
+    assert gw.store.status()["receipts"].get("received", 0) == 0 and gw.store.quarantine_items() == []
+    assert [p.name for p in home.inbound_dir("acme-retail").iterdir()] == ["po.x12"]
+    set_routes(home, "acme-retail", [erp_route()])  # fixed: the file that waited goes through
+    gw = run(home, erp)
+    assert gw.not_served == {} and len(erp.documents) == 2
 
 
 def test_a_rejected_interchange_does_not_block_the_corrected_resend(home, erp):
@@ -263,7 +272,7 @@ def test_a_mapping_that_always_fails_ends_in_quarantine_not_a_loop(home, erp, mo
 
 def test_a_partners_997_is_recorded_and_traceable_not_quarantined(home, erp):
     set_routes(home, "acme-retail", [erp_route()])
-    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    ack = ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
     drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
     gw = run(home, erp)
     assert gw.store.quarantine_items() == []
@@ -275,9 +284,90 @@ def test_a_partners_997_is_recorded_and_traceable_not_quarantined(home, erp):
 
 def test_a_route_for_functional_acks_delivers_them(home, erp):
     set_routes(home, "acme-retail", [erp_route("functional_ack")])
-    ack = REPO_ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
+    ack = ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12"
     drop(home, "acme-retail", "997-from-acme.x12", ack.read_bytes())
     run(home, erp)
     [doc] = erp.documents.values()
     assert doc["status"] == "rejected" and doc["transactions"][0]["errors"][1] == {
         "level": "element", "code": "1", "segment": "SN1", "position": 24, "element": 2, "data_element": "382"}
+
+
+WIDGET_810 = ROOT / "samples" / "partners" / "widget-supply" / "invoice-with-allowances.x12"
+
+
+def set_acks(home, partner: str, acks: dict) -> None:
+    path = home.partners_dir / f"{partner}.yaml"
+    data = parse_yaml(path.read_text(), path.name).data
+    data["acks"] = acks
+    path.write_text(dump_yaml(data))
+
+
+def test_work_queued_for_a_partner_no_longer_served_is_quarantined_until_the_profile_is_fixed(home, erp):
+    from gateway.channels.base import Inbound
+
+    set_routes(home, "acme-retail", [erp_route()])
+    gw = run(home, erp)
+    gw.accept(Inbound("po.x12", ACME_850.read_bytes(), "drop_folder", "acme-retail"))  # stored, its work queued
+    gw.close()
+    path = home.partners_dir / "acme-retail.yaml"
+    data = parse_yaml(path.read_text(), path.name).data
+    data["channels"]["sftp"] = {"host": "sftp.acme.example", "username": "ourco"}  # while the file waits in the queue
+    path.write_text(dump_yaml(data))
+    gw = run(home, erp)
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "partner.profile_invalid" and q["partner"] == "acme-retail" and erp.documents == {}
+    assert q["reason"].startswith("partner acme-retail is not served: ") and "channel sftp is not served by this version" in q["reason"]
+    del data["channels"]["sftp"]
+    path.write_text(dump_yaml(data))
+    gw.store.reprocess(q["id"])
+    gw = run(home, erp)
+    assert len(erp.documents) == 2
+
+
+def test_a_sender_whose_profile_does_not_load_is_quarantined_as_such_not_as_unknown(home):
+    from gateway.pipeline.stages import Stop
+
+    (home.partners_dir / "stranger.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: STRANGER}\nacks: {send: 998}\n")
+    gw = Gateway(home, environ={})
+    data = ACME_850.read_bytes().replace(b"ZZ*ACMERETAIL     ", b"ZZ*STRANGER       ")
+    with pytest.raises(Stop) as stop:
+        gw.stages.identify(data, None, "x.x12")
+    assert (stop.value.problem.code, stop.value.partner_id) == ("partner.profile_invalid", "stranger")
+    assert "is partner stranger's, whose profile does not load: " in stop.value.problem.reason
+    assert "stranger.yaml:2: acks/send: 998 is not one of" in stop.value.problem.reason
+
+
+def test_partners_sharing_an_isa_id_are_told_apart_by_their_gs_id(home, erp):
+    (home.partners_dir / "acme-east.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL, gs_ids: [ACMEEAST]}\n")
+    gw = Gateway(home, environ={})
+    east = ACME_850.read_bytes().replace(b"GS*PO*ACMERETAIL*", b"GS*PO*ACMEEAST*")
+    assert gw.stages.identify(east, None, "east.x12")[0].id == "acme-east"
+    assert gw.stages.identify(ACME_850.read_bytes(), None, "po.x12")[0].id == "acme-retail"
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    assert run(home, erp).store.quarantine_items() == [] and len(erp.documents) == 2
+
+
+def test_a_005010_partner_asking_for_a_997_gets_a_997(home, erp):
+    set_acks(home, "widget-supply", {"send": "997"})
+    drop(home, "widget-supply", "invoice.x12", WIDGET_810.read_bytes())
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "widget-supply").glob("ack-*.x12")
+    text = ack.read_text()
+    assert ack.name.startswith("ack-997-") and "ST*997*" in text and "AK9*A*1*1*1" in text and "ST*999" not in text
+
+
+def test_send_none_with_ta1_always_acknowledges_the_interchange_only(home, erp):
+    set_acks(home, "acme-retail", {"send": "none", "ta1": "always"})
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    assert ack.name.startswith("ack-TA1-") and "TA1*000007101*" in ack.read_text() and "ST*" not in ack.read_text()
+
+
+def test_ta1_never_holds_even_when_the_interchange_asks_for_one(home, erp):
+    set_acks(home, "acme-retail", {"send": "997", "ta1": "never"})
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes().replace(b"*000007101*0*P*", b"*000007101*1*P*"))
+    run(home, erp)
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    assert ack.name.startswith("ack-997-") and "TA1*" not in ack.read_text()

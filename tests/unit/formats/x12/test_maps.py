@@ -12,7 +12,7 @@ from gateway.formats.x12.maps import MapEntry
 from gateway.formats.x12.model import SegmentDef
 from gateway.formats.x12.structure import Machine
 
-SETS = {"004010": {"850", "855", "856", "810", "997"}, "005010": {"850", "855", "856", "810", "999"}}
+SETS = {"004010": {"850", "855", "856", "810", "997"}, "005010": {"850", "855", "856", "810", "997", "999"}}
 
 
 def entries() -> list[MapEntry]:
