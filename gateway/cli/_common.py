@@ -76,3 +76,11 @@ def print_partner_table(status: dict) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(r[0].ljust(widths[0]) if i == 0 else r[i].rjust(widths[i]) for i in range(len(r))))
+
+
+def quarantine_links(q: dict) -> str:
+    """How an item relates to reprocessing: it follows a reprocessed one, or failed again after it was reprocessed."""
+    out = f" (follows reprocessed #{q['previous_id']})" if q.get("previous_id") else ""
+    if q.get("replaced_by"):
+        out += " (failed again as " + ", ".join(f"#{n}" for n in q["replaced_by"]) + ")"
+    return out

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, home_of, open_store, print_partner_table
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, home_of, open_store, print_partner_table, quarantine_links
 
 
 @click.command()
@@ -68,16 +68,30 @@ def _print_lineage(x: dict) -> None:
     for ix in x["interchanges"]:
         click.echo(f"  interchange {ix['control_number']} {ix['sender']} -> {ix['receiver']}: {ix['state']}")
     for a in x["acks"]:
-        click.echo(f"  ack {a['kinds']} {a['control_number']} -> {a['path']} ({'written ' + a['written_at'] if a['written_at'] else 'pending'})")
+        said = ", ".join(_verdict(v) for v in a.get("verdicts", []) if v["segment"] in ("TA1", "AK9"))  # sets: on their own line
+        click.echo(f"  ack {a['kinds']} {a['control_number']} -> {a['path']} ({'written ' + a['written_at'] if a['written_at'] else 'pending'})"
+                   + (f": {said}" if said else ""))
     for t in x["transactions"]:
         label = " ".join(v for v in (t["set"], t["control_number"]) if v)
         key = f" {t['document_type']} {t['business_key']}" if t["business_key"] else (f" {t['document_type']}" if t["document_type"] else "")
-        click.echo(f"  {label}{key}: {t['state']} (correlation {t['correlation_id']})")
+        if not t["business_key"] and t.get("keys"):  # never mapped (rejected, quarantined): the keys read from the set
+            key += " (" + ", ".join(f"{k['element']} {k['value']}" for k in t["keys"]) + ")"
+        ack = f", ack {_verdict(t['ack'])}" if t.get("ack") else ""
+        click.echo(f"  {label}{key}: {t['state']}{ack} (correlation {t['correlation_id']})")
         for d in t["deliveries"]:
             click.echo(f"    route {d['route']} {d['connector']}: {d['state']} after {d['attempts']} attempt(s)"
                        + (f" -> {d['target']}" if d["target"] else "") + (f" (last error: {d['last_error']})" if d["last_error"] else ""))
     for q in x["quarantine"]:
-        click.echo(f"  quarantine #{q['id']} [{q['state']}] {q['kind']} at {q['stage']}: {q['code']}: {q['reason']}")
+        click.echo(f"  quarantine #{q['id']} [{q['state']}] {q['kind']} at {q['stage']}: {q['code']}: {q['reason']}{quarantine_links(q)}")
     click.echo("  events:")
     for e in x["events"]:
         click.echo(f"    {e['at']}  {e['stage']:<10} {e['state']:<12} {e['message'] or ''}")
+
+
+_ACK_CODES = {"A": "accepted", "E": "accepted with errors", "P": "partially accepted", "R": "rejected"}  # the codes our acks send
+
+
+def _verdict(v: dict) -> str:
+    """``AK5 R (rejected)``; a group's verdict names the group: ``AK9 PO 1 P (partially accepted)``."""
+    what = f" {v['functional_id']} {v['group']}" if v["segment"] == "AK9" and "group" in v else ""
+    return f"{v['segment']}{what} {v['code']} ({_ACK_CODES.get(v['code'], 'code ' + v['code'])})"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..config.partner import PartnerProfile, Partners
 from ..errors import ConfigError, GatewayError
-from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, acknowledge_report
+from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, acknowledge
 from ..home import Home
 from ..store import (
     AckRecord,
@@ -190,7 +190,8 @@ class Stages:
                     ordinal += 1
                     parsed.sets[ordinal] = t
                     problem = self._set_problem(t, name, profile)
-                    grec.transactions.append(TransactionRecord(ordinal, t.set_id, t.control_number, g.version, new_correlation_id(), problem))
+                    grec.transactions.append(TransactionRecord(ordinal, t.set_id, t.control_number, g.version, new_correlation_id(), problem,
+                                                               _raw_keys(t)))
                 irec.groups.append(grec)
             if any(t.problem is None for g in irec.groups for t in g.transactions) and any(t.problem for g in irec.groups for t in g.transactions):
                 irec.state = "partial"
@@ -207,14 +208,17 @@ class Stages:
         wanted = any(policy.ack_to_send(g.version or ix.version) for ix in report.interchanges for g in ix.groups)
         if not wanted and policy.ta1 == "never":
             return None
-        text = acknowledge_report(report, counters.numbers(profile.id, len(report.interchanges), groups), kind=policy.ack_to_send,
-                                  ta1=policy.ta1, sender=us_for(profile, self.identity))
+        numbers = counters.numbers(profile.id, len(report.interchanges), groups)
+        us = us_for(profile, self.identity)
+        # acknowledge_report, one interchange at a time: each verdict is then known to answer its inbound interchange
+        answers = [(ix.control_number, acknowledge(ix, numbers, kind=policy.ack_to_send, ta1=policy.ta1, sender=us)) for ix in report.interchanges]
+        text = "".join(a for _, a in answers)
         if not text:
             return None
         kinds = _ack_kinds(text)
         control = _isa13(text)
         path = self.outbound_dir(profile) / f"ack-{'-'.join(kinds.split('+'))}-{control}-{correlation_id[:8]}.x12"
-        return AckRecord(kinds, control, str(path), text)
+        return AckRecord(kinds, control, str(path), text, [v for ic, a in answers if a for v in _verdicts(a, ic)])
 
     def _flat(self, data: bytes, name: str, profile: PartnerProfile, view) -> tuple[EnvelopeRecord, Parsed]:
         try:
@@ -225,7 +229,8 @@ class Stages:
         parsed = Parsed(profile, view)
         for ordinal, doc in enumerate(result.documents, 1):
             parsed.flat[ordinal] = doc
-            rec.documents.append(TransactionRecord(ordinal, "file", None, None, new_correlation_id()))
+            keys = [(k, k, v) for k, v in _keys(doc.document).items() if isinstance(v, str) and v] if doc.document else []
+            rec.documents.append(TransactionRecord(ordinal, "file", None, None, new_correlation_id(), keys=keys))
         if not result.documents:
             raise Stop(Problem("validate", "flatfile.empty", f"{name}: the file holds no document"), profile.id)
         return rec, parsed
@@ -368,18 +373,77 @@ def _keys(doc: dict) -> dict[str, str | None]:
     return {"po_number": po, "asn_id": doc.get("shipment_id"), "invoice_number": doc.get("invoice_number")}
 
 
+def _ack_segments(text: str) -> list[list[str]]:
+    """Our own acknowledgement interchange(s) as element lists (we wrote them: the ISA tells the delimiters)."""
+    if len(text) < 106:
+        return []
+    sep, term = text[3], text[105]
+    return [seg.split(sep) for seg in (s.strip() for s in text.split(term)) if seg]
+
+
 def _ack_kinds(text: str) -> str:
     """``TA1+997``: what an outbound acknowledgement interchange holds."""
-    if len(text) < 106:
-        return "ack"
-    sep, term = text[3], text[105]
     kinds: list[str] = []
-    for seg in (s.strip() for s in text.split(term)):
-        parts = seg.split(sep)
+    for parts in _ack_segments(text):
         kind = "TA1" if parts[0] == "TA1" else (parts[1] if parts[0] == "ST" and len(parts) > 1 else None)
         if kind and kind not in kinds:
             kinds.append(kind)
     return "+".join(kinds) or "ack"
+
+
+def _verdicts(text: str, interchange: str) -> list[dict]:
+    """What the acknowledgement of inbound interchange ``interchange`` says, as sent: TA104 (A/E/R), AK9
+    per group (A/E/P/R), AK5/IK5 per set (A/E/R). ``trace`` shows them."""
+    out: list[dict] = []
+    group: dict = {}
+    st: dict = {}
+    for parts in _ack_segments(text):
+        tag, el = parts[0], parts + [""] * 6
+        if tag == "TA1":
+            out.append({"segment": "TA1", "interchange": interchange, "code": el[4]})
+        elif tag == "AK1":
+            group = {"interchange": interchange, "functional_id": el[1], "group": el[2]}
+        elif tag == "AK2":
+            st = {"set": el[1], "control_number": el[2]}
+        elif tag in ("AK5", "IK5"):
+            out.append({"segment": tag} | group | st | {"code": el[1]})
+        elif tag == "AK9":
+            out.append({"segment": "AK9"} | group | {"code": el[1]})
+    return out
+
+
+# Where a set names the business document it carries, read from its raw segments at the envelope stage so that
+# ``trace`` finds it even when it never reaches mapping: set -> segment -> ((element position, key), ...).
+_KEY_ELEMENTS: dict[str, dict[str, tuple[tuple[int, str], ...]]] = {
+    "850": {"BEG": ((3, "po_number"),)},
+    "855": {"BAK": ((3, "po_number"),)},
+    "856": {"BSN": ((2, "asn_id"),), "PRF": ((1, "po_number"),)},  # a PRF per order of the shipment
+    "810": {"BIG": ((2, "invoice_number"), (4, "po_number"))},
+}
+_REPEATED = {"PRF"}  # segments that occur more than once: the whole set is read, not up to the first
+
+
+def _raw_keys(t: TransactionResult) -> list[tuple[str, str, str]]:
+    """(key, element, value) of a validated set, from the segments the validator kept (no second parse)."""
+    wanted = _KEY_ELEMENTS.get(t.set_id)
+    d = t.group.interchange.delimiters
+    if not wanted or not t.segments or d is None:
+        return []
+    out: list[tuple[str, str, str]] = []
+    left = {tag for tag in wanted if tag not in _REPEATED}
+    for seg in t.segments:
+        tag = seg[:3].rstrip(d.element)
+        if tag not in wanted:
+            continue
+        parts = seg.split(d.element)
+        for pos, key in wanted[tag]:
+            value = parts[pos].strip() if len(parts) > pos else ""
+            if value and (key, f"{tag}{pos:02d}", value) not in out:
+                out.append((key, f"{tag}{pos:02d}", value))
+        left.discard(tag)
+        if not left and not _REPEATED & wanted.keys():
+            break
+    return out
 
 
 def _isa13(text: str) -> str:

@@ -8,7 +8,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -106,10 +106,28 @@ def _event(c: Connection, at: datetime, stage: str, state: str, correlation_id: 
 
 
 def _quarantine(c: Connection, at: datetime, kind: str, ref: int, receipt_id: int | None, partner_id: str | None,
-                correlation_id: str | None, p: Problem) -> None:
+                correlation_id: str | None, p: Problem, previous_id: int | None = None) -> None:
     c.execute(insert(t.quarantine).values(kind=kind, ref_id=ref, receipt_id=receipt_id, partner_id=partner_id, correlation_id=correlation_id,
                                           stage=p.stage, code=p.code, reason=p.reason[:4000], issues=json.dumps(p.issues) if p.issues else None,
-                                          state="open", created_at=at))
+                                          state="open", created_at=at, previous_id=previous_id))
+
+
+def _previous(c: Connection, kind: str, ref: int, receipt_id: int | None, transaction_id: int | None = None) -> int | None:
+    """The reprocessed quarantine item a new one follows, when it failed again: the newest of the same thing's,
+    else of its transaction's, else of its file's (a reprocessed file whose set now fails mapping failed again too)."""
+    q = t.quarantine
+    wanted = [(kind, ref)]
+    if transaction_id is not None and kind != "transaction":
+        wanted.append(("transaction", transaction_id))
+    if receipt_id is not None and kind != "receipt":
+        wanted.append(("receipt", receipt_id))
+    rows = c.execute(select(q.c.id, q.c.kind, q.c.ref_id).where(
+        q.c.state == "reprocessed", or_(*[and_(q.c.kind == k, q.c.ref_id == r) for k, r in wanted]))).all()
+    for thing in wanted:
+        ids = [row.id for row in rows if (row.kind, row.ref_id) == thing]
+        if ids:
+            return max(ids)
+    return None
 
 
 def _requeue(c: Connection, kind: str, ref: int, at: datetime) -> None:
@@ -124,7 +142,7 @@ def _quarantine_dict(r) -> dict:
     return {"id": r["id"], "kind": r["kind"], "ref_id": r["ref_id"], "receipt_id": r["receipt_id"], "partner": r["partner_id"],
             "correlation_id": r["correlation_id"], "stage": r["stage"], "code": r["code"], "reason": r["reason"],
             "issues": json.loads(r["issues"]) if r["issues"] else [], "state": r["state"], "created_at": _iso(r["created_at"]),
-            "resolved_at": _iso(r["resolved_at"])}
+            "resolved_at": _iso(r["resolved_at"]), "previous_id": r["previous_id"]}
 
 
 def _acks_written(c: Connection, at: datetime, acks: list[PendingAck]) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from . import schema as t
-from .base import Connected, _acks_written, _cut, _owner, _quarantine, _take, now, owner_of
+from .base import Connected, _acks_written, _cut, _owner, _previous, _quarantine, _take, now, owner_of
 from .records import DeliveryOutcome, MappedRecord, PendingAck, PendingDelivery, PendingTransaction, Problem, Work
 
 
@@ -86,7 +86,8 @@ class Deliveries(Connected):
                     state="quarantined", stage=r.problem.stage, document_type=r.document_type, business_key=_cut(r.business_key, 80), updated_at=at))
                 rid, partner = c.execute(select(t.transactions.c.receipt_id, t.transactions.c.partner_id)
                                          .where(t.transactions.c.id == r.transaction_id)).one()
-                _quarantine(c, at, "transaction", r.transaction_id, rid, partner, r.correlation_id, r.problem)
+                _quarantine(c, at, "transaction", r.transaction_id, rid, partner, r.correlation_id, r.problem,
+                            _previous(c, "transaction", r.transaction_id, rid))
                 events.append(dict(at=at, correlation_id=r.correlation_id, receipt_id=rid, transaction_id=r.transaction_id, delivery_id=None,
                                    stage=r.problem.stage, state="quarantined", message=f"{r.problem.code}: {r.problem.reason}"[:4000]))
             if events:
@@ -153,7 +154,8 @@ class Deliveries(Connected):
                                                                                 last_error=(o.error or "")[:2000]))
                     done_work.append(o.work_id)
                     _quarantine(c, at, "delivery", o.delivery_id, row.receipt_id, row.partner_id, row.correlation_id,
-                                Problem("deliver", o.code, f"route {row.route} ({row.connector}): {o.error}"))
+                                Problem("deliver", o.code, f"route {row.route} ({row.connector}): {o.error}"),
+                                _previous(c, "delivery", o.delivery_id, row.receipt_id, row.transaction_id))
                     events.append(base | dict(state="quarantined", message=f"route {row.route} ({row.connector}): {o.error}"))
             if delivered:
                 c.execute(update(d).where(d.c.id == bindparam("did")).values(state="delivered", target=bindparam("tg"), delivered_at=at,

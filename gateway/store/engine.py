@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0001"  # the newest migration (a test checks it is Alembic's head): a store at HEAD opens without importing Alembic
+HEAD = "0002"  # the newest migration (a test checks it is Alembic's head): a store at HEAD opens without importing Alembic
 _PG_LOCK = 7_330_850  # advisory lock id for migrations
 
 

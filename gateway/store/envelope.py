@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import schema as t
-from .base import Connected, _acks_written, _cut, _event, _owner, _quarantine, _take, now, owner_of
+from .base import Connected, _acks_written, _cut, _event, _owner, _previous, _quarantine, _take, now, owner_of
 from .records import EnvelopeRecord, PendingAck, Problem, TransactionRecord, Work
 
 
@@ -82,18 +83,26 @@ class Envelopes(Connected):
             records = [tr for ix in rec.interchanges for g in ix.groups for tr in g.transactions] + list(rec.documents)
             events = [dict(at=at, correlation_id=cid, receipt_id=receipt_id, transaction_id=None, delivery_id=None, stage="envelope",
                            state="processed", message="; ".join(rec.notes)[:4000] or None)]
+            key_rows: list[dict] = []
             for tid, tr in zip(ids, records, strict=True):
                 if tr.problem is not None:
                     problems.append((tid, tr))
+                key_rows += [dict(transaction_id=tid, name=name, element=_cut(element, 20), value=_cut(value, 80))
+                             for name, element, value in tr.keys]
                 events.append(dict(at=at, correlation_id=tr.correlation_id, receipt_id=receipt_id, transaction_id=tid, delivery_id=None,
                                    stage="envelope", state="quarantined" if tr.problem else "received",
                                    message=f"{tr.set_id} {tr.control_number or ''}".strip()))
+            if key_rows:
+                c.execute(insert(t.transaction_keys), key_rows)
+            # New sets can only follow their file's reprocessed item (the file failed before, now its sets do).
+            previous = _previous(c, "receipt", receipt_id, None) if problems else None
             for tid, tr in problems:
-                _quarantine(c, at, "transaction", tid, receipt_id, rec.partner_id, tr.correlation_id, tr.problem)
+                _quarantine(c, at, "transaction", tid, receipt_id, rec.partner_id, tr.correlation_id, tr.problem, previous)
             ack_work: list[Work] = []
             for a in rec.acks:
                 aid = c.execute(insert(t.acks).values(receipt_id=receipt_id, partner_id=rec.partner_id, kinds=a.kinds,
-                                                      control_number=a.control_number, path=a.path, body=a.body, created_at=at)
+                                                      control_number=a.control_number, path=a.path, body=a.body,
+                                                      verdicts=json.dumps(a.verdicts) if a.verdicts else None, created_at=at)
                                 .returning(t.acks.c.id)).scalar_one()
                 wid = c.execute(insert(t.work).values(kind="ack", ref_id=aid, available_at=at, attempts=0, **owner)
                                 .returning(t.work.c.id)).scalar_one()
@@ -120,7 +129,7 @@ class Envelopes(Connected):
             if partner_id is not None:
                 values["partner_id"] = partner_id
             c.execute(update(t.receipts).where(t.receipts.c.id == receipt_id).values(**values))
-            _quarantine(c, at, "receipt", receipt_id, receipt_id, partner_id, cid, problem)
+            _quarantine(c, at, "receipt", receipt_id, receipt_id, partner_id, cid, problem, _previous(c, "receipt", receipt_id, None))
             _event(c, at, problem.stage, "quarantined", cid, receipt_id=receipt_id, message=f"{problem.code}: {problem.reason}"[:4000])
 
     def hold_receipt(self, receipt_id: int, problem: Problem) -> bool:

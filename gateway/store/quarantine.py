@@ -21,8 +21,9 @@ class Quarantine(Connected):
         if partner_id:
             query = query.where(q.c.partner_id == partner_id)
         with self._read() as c:
-            rows = c.execute(query.limit(limit)).mappings().all()
-        return [_quarantine_dict(r) for r in rows]
+            items = [_quarantine_dict(r) for r in c.execute(query.limit(limit)).mappings().all()]
+            _successors(c, items)
+        return items
 
     def quarantine_item(self, qid: int) -> dict | None:
         with self._read() as c:
@@ -30,6 +31,7 @@ class Quarantine(Connected):
             if r is None:
                 return None
             out = _quarantine_dict(r)
+            _successors(c, [out])
             receipt = c.execute(select(t.receipts.c.name, t.receipts.c.channel, t.receipts.c.received_at)
                                 .where(t.receipts.c.id == r["receipt_id"])).first() if r["receipt_id"] else None
             if receipt is not None:
@@ -57,7 +59,9 @@ class Quarantine(Connected):
         if r is None:
             raise KeyError(qid)
         if r["state"] != "open":
-            raise ValueError(f"quarantine item {qid} is {r['state']}, not open")
+            later = list(c.execute(select(t.quarantine.c.id).where(t.quarantine.c.previous_id == qid).order_by(t.quarantine.c.id)).scalars())
+            again = f"; it failed again as {', '.join(f'#{n}' for n in later)}" if later else ""
+            raise ValueError(f"quarantine item {qid} is {r['state']}, not open{again}")
         return r
 
     def reprocess(self, qid: int) -> dict:
@@ -101,3 +105,42 @@ class Quarantine(Connected):
                    transaction_id=ref if kind == "transaction" else None, delivery_id=ref if kind == "delivery" else None,
                    message=f"quarantine item {qid} ({r['code']}) discarded" + (f": {reason}" if reason else ""))
         return dict(r) | {"state": "discarded"}
+
+    def reprocess_outcome(self, qid: int) -> dict:
+        """What became of a reprocessed item: ``outcome`` is ``failed_again`` (``replaced_by`` lists the new items),
+        ``pending`` (still being worked on: waiting for a worker, a retry), ``done`` (went through), or the item's
+        own state when it was not reprocessed (``open``, ``discarded``). ``state``: the receipt's, set's or delivery's."""
+        with self._read() as c:
+            r = c.execute(select(t.quarantine).where(t.quarantine.c.id == qid)).mappings().first()
+            if r is None:
+                raise KeyError(qid)
+            out = {"id": qid, "kind": r["kind"], "ref_id": r["ref_id"], "replaced_by": []}
+            if r["state"] != "reprocessed":
+                return out | {"outcome": r["state"], "state": None}
+            q, tr = t.quarantine, t.transactions
+            out["replaced_by"] = [_quarantine_dict(n) for n in c.execute(select(q).where(q.c.previous_id == qid).order_by(q.c.id)).mappings()]
+            table = {"receipt": t.receipts, "transaction": tr, "delivery": t.deliveries}[r["kind"]]
+            state = c.execute(select(table.c.state).where(table.c.id == r["ref_id"])).scalar()
+            if r["kind"] == "receipt":
+                busy = state == "received" or c.execute(select(tr.c.id).where(
+                    tr.c.receipt_id == r["ref_id"], tr.c.state.in_(_BUSY)).limit(1)).first() is not None
+            else:
+                busy = state in _BUSY or state == "pending"
+        if out["replaced_by"]:
+            return out | {"outcome": "failed_again", "state": state}
+        return out | {"outcome": "pending" if busy else "done", "state": state}
+
+
+_BUSY = ("received", "translated")  # a set not yet mapped, or mapped with deliveries to go
+
+
+def _successors(c: Connection, items: list[dict]) -> None:
+    """``replaced_by``: the items that followed each one (it was reprocessed and failed again)."""
+    if not items:
+        return
+    q = t.quarantine
+    after: dict[int, list[int]] = {}
+    for nid, prev in c.execute(select(q.c.id, q.c.previous_id).where(q.c.previous_id.in_([i["id"] for i in items])).order_by(q.c.id)):
+        after.setdefault(prev, []).append(nid)
+    for i in items:
+        i["replaced_by"] = after.get(i["id"], [])

@@ -25,6 +25,7 @@ class TransactionRecord:
     version: str | None
     correlation_id: str
     problem: Problem | None = None  # set: quarantined at the envelope stage (rejected by validation)
+    keys: list[tuple[str, str, str]] = field(default_factory=list)  # (po_number|asn_id|invoice_number, element, value), for trace
 
 
 @dataclass(slots=True)
@@ -52,6 +53,7 @@ class AckRecord:
     control_number: str
     path: str
     body: str
+    verdicts: list[dict] = field(default_factory=list)  # TA104 per interchange, AK9 per group, AK5/IK5 per set, as sent
 
 
 @dataclass(slots=True)

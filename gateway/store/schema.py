@@ -2,8 +2,8 @@
 ``tests/unit/store/test_migrations.py`` fails when the two drift.
 
 Lineage: payload (raw bytes, by content hash) ← receipt (one file handed over by a channel) →
-interchange → group → transaction → document → delivery (one per route), with acks per
-interchange and an event row for every state change. ``work`` is the queue the workers claim
+interchange → group → transaction → document → delivery (one per route), with the keys read from each
+raw set (``transaction_keys``, for ``trace``), acks per interchange and an event row for every state change. ``work`` is the queue the workers claim
 from; ``quarantine`` holds what stopped, with its reason, until reprocessed or discarded.
 Times are naive UTC.
 """
@@ -107,6 +107,17 @@ documents = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Keys read from the raw transaction set at the envelope stage (BEG03, BSN02, PRF01, BIG02...), so that
+# ``trace`` finds a set whether or not it was ever mapped (rejected by validation, quarantined by mapping).
+transaction_keys = Table(
+    "transaction_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transaction_id", Integer, ForeignKey("transactions.id"), nullable=False, index=True),
+    Column("name", String(20), nullable=False),  # po_number, asn_id, invoice_number
+    Column("element", String(20), nullable=False),  # where it was read: BEG03, PRF01, ... (the field name for flat files)
+    Column("value", String(80), nullable=False, index=True),
+)
+
 deliveries = Table(
     "deliveries", metadata,
     Column("id", Integer, primary_key=True),
@@ -133,6 +144,7 @@ acks = Table(
     Column("control_number", String(9), nullable=False),
     Column("path", Text, nullable=False),
     Column("body", Text, nullable=False),  # kept so that a crash before the file is written loses nothing
+    Column("verdicts", Text),  # JSON list of what the ack says: TA104 per interchange, AK9 per group, AK5/IK5 per set
     Column("created_at", DateTime, nullable=False),
     Column("written_at", DateTime),
 )
@@ -168,6 +180,9 @@ quarantine = Table(
     Column("state", String(20), nullable=False, index=True),  # open, reprocessed, discarded
     Column("created_at", DateTime, nullable=False),
     Column("resolved_at", DateTime),
+    # The reprocessed item this one follows: the same thing (or what its file became) failed again.
+    Column("previous_id", Integer, index=True),
+    Index("ix_quarantine_ref", "kind", "ref_id"),
 )
 
 events = Table(

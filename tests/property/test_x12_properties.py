@@ -4,6 +4,9 @@
    and gets the same verdict.
 2. Random damage to a document never makes the engine raise anything but its
    own documented errors, and the acknowledgement can always be built.
+3. Whatever stands between segments and around interchanges (line ends, padding,
+   a byte-order mark, data outside interchanges, segments outside sets, sets
+   without GS), ``serialize(parse(data))`` is ``data``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from gateway.formats.x12 import (
     acknowledge_report,
     iter_segments,
     parse,
+    serialize,
 )
 
 SAMPLES = [p.read_bytes() for p in sample_files()]
@@ -47,6 +51,11 @@ def tree(data: bytes) -> list:
 
 def rewrite(data: bytes, new: Delimiters) -> bytes:
     """The same document written with other delimiters (same line-ending choice as ``new``)."""
+    return "".join(p + new.segment + new.suffix for p in respelled(data, new)).encode("latin-1")
+
+
+def respelled(data: bytes, new: Delimiters) -> list[str]:
+    """The segments of ``data`` as texts written with the delimiters ``new`` (no terminators)."""
     parts = []
     for ix in parse(data):
         d = ix.delimiters
@@ -63,7 +72,7 @@ def rewrite(data: bytes, new: Delimiters) -> bytes:
                 reps = value.split(d.repetition) if d.repetition else [value]
                 vals.append((new.repetition or "").join(new.component.join(r.split(d.component)) for r in reps))
             parts.append(new.element.join([seg.tag, *vals]))
-    return "".join(p + new.segment + new.suffix for p in parts).encode("latin-1")
+    return parts
 
 
 @st.composite
@@ -87,6 +96,44 @@ def test_valid_documents_parse_to_the_same_tree_with_any_delimiters(data):
     after = VALIDATOR.validate(rewritten)
     assert [(t.set_id, t.status) for t in after.transactions()] == [(t.set_id, t.status) for t in before.transactions()]
     assert after.ok == before.ok
+
+
+PADDING = ["", "", "", "\n", "\r\n", "\r", " ", "  \r\n", "\n\n", "\x00"]
+OUTSIDE = ["", "", "junk\n", "\x1a", "not X12 at all\r\n\r\n"]
+
+
+@st.composite
+def laid_out(draw) -> tuple[bytes, list[str]]:
+    """1-3 sample interchanges in one file, each with its own delimiters and free layout; and their tags."""
+    text = draw(st.sampled_from(["", "\xef\xbb\xbf"])) + draw(st.sampled_from(["", "\r\n", "\n\n"]))
+    tags: list[str] = []
+    count = draw(st.integers(1, 3))
+    for n in range(count):
+        original = draw(st.sampled_from(SAMPLES))
+        new = draw(delimiter_sets(repetition=parse(original)[0].header.get(12) >= "00402"))
+        segments = []
+        for seg in respelled(original, new):
+            tag = seg.split(new.element, 1)[0]
+            if tag == "GS" and draw(st.integers(0, 5)) == 0:
+                continue  # its sets now stand in the interchange without a GS
+            segments.append(seg)
+            if tag in ("SE", "GE") and draw(st.integers(0, 3)) == 0:
+                segments.append(new.element.join(["NTE", "GEN", "outside a set"]))
+        for i, seg in enumerate(segments):
+            last = n == count - 1 and i == len(segments) - 1
+            text += seg + ("" if last and draw(st.booleans()) else new.segment) + draw(st.sampled_from(PADDING))
+            tags.append(seg.split(new.element, 1)[0])
+        text += draw(st.sampled_from(OUTSIDE))
+    return text.encode("latin-1"), tags
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=laid_out())
+def test_parse_then_serialize_gives_the_input_back(case):
+    data, tags = case
+    interchanges = parse(data)
+    assert serialize(interchanges) == data
+    assert [s.tag for ix in interchanges for s in ix.segments()] == tags
 
 
 @st.composite

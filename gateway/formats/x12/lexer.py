@@ -83,6 +83,20 @@ def open_source(source: Source) -> tuple[BinaryIO, str]:
     raise TypeError(f"cannot read X12 from {type(source).__name__}")
 
 
+def read_all(source: Source) -> tuple[bytes, str]:
+    """All bytes of ``source`` and its display name (for inputs that are parsed in memory)."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), "<bytes>"
+    stream, name = open_source(source)
+    try:
+        return stream.read(), name
+    except OSError as exc:
+        raise UnreadableInput(f"{name}: read failed ({exc.strerror or exc})") from None
+    finally:
+        if stream is not source:
+            stream.close()
+
+
 class Lexer:
     """Splits one input into interchange events; see the module docstring."""
 
@@ -194,7 +208,7 @@ class Lexer:
             i = buf.find(tag, start)
             while i >= 0:
                 j = i - 1
-                while j >= pos and buf[j] in "\r\n" and buf[j] != term:
+                while j >= pos and buf[j] in WHITESPACE and buf[j] != term:
                     j -= 1
                 at_start = j < pos or buf[j] == term
                 if at_start and (tag != "ISA" or (i + 3 < len(buf) and not buf[i + 3].isalnum())):

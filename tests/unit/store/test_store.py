@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from gateway.store import (
+    AckRecord,
     DeliveryOutcome,
     EnvelopeRecord,
     GroupRecord,
@@ -250,6 +251,57 @@ def test_trace_by_po_number_correlation_id_and_file_name(store):
     [by_corr] = store.trace(r.correlation_id)
     assert by_corr["receipt"]["id"] == r.id
     assert store.trace("no such key") == []
+
+
+def test_a_set_rejected_at_the_envelope_is_traced_by_the_keys_read_from_it(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    rec = envelope_with(2, rejected={1})
+    sets = rec.interchanges[0].groups[0].transactions
+    sets[0].keys = [("po_number", "BEG03", "PO-REJECTED"), ("po_number", "BEG03-LONG", "P" * 120)]
+    sets[1].keys = [("po_number", "BEG03", "PO-FINE")]
+    store.record_envelope(w, r.id, rec)
+    [lineage] = store.trace("PO-REJECTED")
+    [tx] = lineage["transactions"]  # the rejected set only, never mapped
+    assert tx["state"] == "quarantined" and tx["document_type"] is None
+    assert tx["keys"] == [{"name": "po_number", "element": "BEG03", "value": "PO-REJECTED"},
+                          {"name": "po_number", "element": "BEG03-LONG", "value": "P" * 80}]  # cut to the column on every database
+    assert [t["keys"][0]["value"] for t in store.trace("PO-FINE")[0]["transactions"]] == ["PO-FINE"]
+    assert store.trace("P" * 80)[0]["transactions"][0]["id"] == tx["id"]
+
+
+def test_an_acks_verdicts_are_kept_and_each_set_shows_its_own(store):
+    r = receive(store)
+    [w] = store.claim("host:1:0")
+    rec = envelope_with(2, rejected={1}, control="000000202")
+    said = [{"segment": "AK5", "interchange": "000000202", "functional_id": "PO", "group": "1", "set": "850", "control_number": "0001", "code": "R"},
+            {"segment": "AK5", "interchange": "000000202", "functional_id": "PO", "group": "1", "set": "850", "control_number": "0002", "code": "A"},
+            {"segment": "AK9", "interchange": "000000202", "functional_id": "PO", "group": "1", "code": "P"}]
+    rec.acks.append(AckRecord("997", "000000017", "/out/ack.x12", "ISA*...", said))
+    store.record_envelope(w, r.id, rec)
+    [lineage] = store.trace("po.x12")
+    assert lineage["acks"][0]["verdicts"] == said
+    assert [t["ack"] for t in lineage["transactions"]] == [{"segment": "AK5", "code": "R"}, {"segment": "AK5", "code": "A"}]
+
+
+def test_a_delivery_that_fails_again_after_reprocess_names_the_new_item(store):
+    _, deliveries = run_to_deliveries(store, n_sets=1)
+    [p] = store.pending_deliveries(deliveries)
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "quarantined", error="400 bad request", code="delivery.rejected")])
+    [first] = store.quarantine_items()
+    assert first["previous_id"] is None and first["replaced_by"] == []
+    store.reprocess(first["id"])
+    assert store.reprocess_outcome(first["id"])["outcome"] == "pending"
+    [w] = store.claim("host:1:0", kinds=["delivery"])
+    [p] = store.pending_deliveries([w])
+    store.record_deliveries([DeliveryOutcome(p.work_id, p.id, "quarantined", error="400 still bad", code="delivery.rejected")])
+    [second] = store.quarantine_items()
+    assert second["previous_id"] == first["id"] and store.quarantine_item(first["id"])["replaced_by"] == [second["id"]]
+    outcome = store.reprocess_outcome(first["id"])
+    assert outcome["outcome"] == "failed_again" and [n["id"] for n in outcome["replaced_by"]] == [second["id"]]
+    assert store.reprocess_outcome(second["id"])["outcome"] == "open"
+    with pytest.raises(KeyError):
+        store.reprocess_outcome(9999)
 
 
 def test_counters_hand_out_disjoint_ranges(store):

@@ -73,6 +73,14 @@ def test_several_interchanges_each_with_its_own_delimiters():
     assert [ix.trailer.get(2) for ix in ics] == ["000000001", "000000002"]
 
 
+def test_spaces_and_padding_after_an_iea_do_not_hide_the_next_interchange():
+    first = interchange().replace("~", "~ ")
+    second = interchange("|", "^", "\x1c", " ", rep="!", control="000000002")
+    ics = parse((first + "\x00\t" + second).encode("latin-1"))
+    assert [ix.delimiters.element for ix in ics] == ["*", "|"]
+    assert [ix.trailer.get(2) for ix in ics] == ["000000001", "000000002"]
+
+
 def test_bom_and_leading_whitespace_are_skipped():
     data = b"\xef\xbb\xbf\r\n" + interchange(suffix="\r\n").encode()
     segs = list(iter_segments(data))
