@@ -114,6 +114,8 @@ def _identity_from_flags(isa_qualifier: str | None, isa_id: str | None, gs_ids: 
         raise click.UsageError(f"missing {missing}: our identity needs --isa-qualifier and --isa-id (--gs-id is optional)")
     data = {"isa_qualifier": isa_qualifier, "isa_id": isa_id, "gs_ids": list(gs_ids)}
     problems = _identity_problems(data)
+    if not gs_ids and len(isa_id) < 2:
+        problems.append(f"--gs-id needed: --isa-id {isa_id!r} is too short to be a GS ID (2-15 characters)")
     if problems:
         raise click.UsageError("; ".join(problems))
     return OwnIdentity.from_data(data)

@@ -167,6 +167,9 @@ def identity_problems(home: Home, settings: Settings, source: Source) -> list[st
         key = "isa_id" if ident.isa_id == PLACEHOLDER_ID else "gs_ids"
         return [f"{source.where(('identity', key))}: identity.{key} is the placeholder {PLACEHOLDER_ID}: "
                 f"set our own ISA qualifier and ID with {fix} (or edit the file)"]
+    if not ident.gs_ids and len(ident.isa_id) < 2:  # GS02/GS03 take 2-15 characters
+        return [f"{source.where(('identity', 'isa_id'))}: identity.gs_ids is needed: our ISA ID {ident.isa_id!r} is too short "
+                "to be a GS ID (2-15 characters)"]
     return []
 
 

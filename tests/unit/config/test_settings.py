@@ -77,3 +77,11 @@ def test_env_references_are_resolved(tmp_path):
 def test_backoff_doubles_up_to_the_cap():
     r = Settings.from_data({"retry": {"base_seconds": 2, "cap_seconds": 10}}).retry
     assert [r.delay(n) for n in (1, 2, 3, 4, 5)] == [2, 4, 8, 10, 10]
+
+
+def test_a_one_character_isa_id_without_a_gs_id_is_flagged_as_no_gs_id_can_be_that_short(tmp_path):
+    home = home_with(tmp_path, "identity: {isa_qualifier: ZZ, isa_id: X}\n")
+    [problem] = identity_problems(home, *read_settings(home))
+    assert "gateway.yaml:1: identity.gs_ids is needed" in problem
+    ok = home_with(tmp_path, "identity: {isa_qualifier: ZZ, isa_id: X, gs_ids: [XX]}\n")
+    assert identity_problems(ok, *read_settings(ok)) == []
