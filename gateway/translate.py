@@ -93,6 +93,9 @@ class Translation:
         return bool(self.documents) and all(d.ok for d in self.documents)
 
 
+USAGES = {"P": "production", "T": "test", "I": "information"}  # ISA15
+
+
 def default_spec_name(set_id: str, version: str, direction: str = "in") -> str:
     return f"default/{set_id}-{version[:6]}-{direction}"
 
@@ -262,7 +265,7 @@ class Translator:
             layout = self._layouts[spec_name] = load_layout(spec.source, spec_name)
         for root in read(layout, data, name):
             doc, issues = self._mapper(spec, partner).map(root)
-            doc["correlation"] = _drop_empty({"partner": partner.id, "source_file": Path(name).name})
+            doc["correlation"] = _drop_empty({"partner": partner.id, "usage": "production", "source_file": Path(name).name})
             result.documents.append(Translated(doc, issues + _schema_issues(doc), spec=spec_name))
         if not result.documents:
             result.notes.append("the file holds no document")
@@ -310,6 +313,7 @@ def _correlation(partner, ix, group, t, name: str) -> dict:
         "transaction_control": t.control_number,
         "transaction_set": t.set_id,
         "version": group.version,
+        "usage": USAGES.get(ix.usage),
         "source_file": Path(name).name,
     })
 

@@ -136,13 +136,17 @@ def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
     """Check profiles (all without ID), the mapping specs and files they refer to: one line per problem. Exit 1 on a problem."""
     home = home_of(ctx)
     ids = list(partner_ids) or Partners(home).ids()
+    unusable = onboarding.check_home(home)  # our identity, the named connectors: every partner depends on them
+    for line in unusable:
+        click.echo(line)
     if not ids:
         click.echo(f"no partners in {home.display(home.partners_dir)}")
-        return
+        ctx.exit(EXIT_REJECTED if unusable else EXIT_OK)
     partners = Partners(home)
-    failed = False
+    registry = onboarding.home_registry(home)
+    failed = bool(unusable)
     for pid in ids:
-        result = onboarding.check_partner(home, pid, spec_dirs=engine_of(ctx).spec_dirs, partners=partners)
+        result = onboarding.check_partner(home, pid, spec_dirs=engine_of(ctx).spec_dirs, partners=partners, registry=registry)
         for line in result.problems:
             click.echo(line)
         for line in result.warnings:

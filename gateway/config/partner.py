@@ -53,6 +53,7 @@ NAME = r"^[a-z][a-z0-9_.-]*$"
 
 DocumentType = Literal[tuple(DOCUMENTS)]  # type: ignore[valid-type]
 Direction = Literal["receives", "sends"]
+Usage = Literal["production", "test", "both"]
 AckChoice = Literal["auto", "997", "999", "none"]
 
 # Which canonical document a transaction set carries.
@@ -71,7 +72,8 @@ SET_DOCUMENTS = {
 
 @dataclass(repr=False, kw_only=True)
 class OurIdentity(Model):
-    """How this partner addresses us, when it differs from the gateway's own settings."""
+    """How this partner addresses us, when it differs from the gateway's own (``identity`` in gateway.yaml):
+    their interchanges must be addressed to it and our acknowledgements to them come from it."""
 
     isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER), Doc("ISA07 on their interchanges, ISA05 on ours")]
     isa_id: Annotated[str, Pattern(ISA_ID), Doc("ISA08 on their interchanges, ISA06 on ours (without padding)")]
@@ -309,8 +311,12 @@ class Route(Model):
     """Where canonical documents of one type go: an ERP connector and its options."""
 
     document: Annotated[DocumentType, Doc("canonical document type")]
-    connector: Annotated[str, Pattern(NAME), Doc("connector name")]
-    options: Annotated[dict[str, Any], Doc("connector settings")] = field(default_factory=dict)
+    connector: Annotated[str, Pattern(NAME), Doc("a connector named in gateway.yaml (connectors:, e.g. erp) or a connector type (folder, http)")]
+    options: Annotated[dict[str, Any], Doc("connector settings (over those of a named connector, key by key)")] = field(default_factory=dict)
+    usage: Annotated[
+        Usage | None,
+        Doc("the interchanges this route takes: production (ISA15 P), test (T) or both; default: the profile's usage"),
+    ] = None
 
 
 # -- the profile ------------------------------------------------------------------------------------
@@ -326,6 +332,10 @@ class PartnerProfile(Model):
     id: Annotated[str | None, Pattern(PARTNER_ID), Doc("the partner's ID; must be the file name (partners/<id>.yaml)")] = None
     identity: Identity
     description: str | None = None
+    usage: Annotated[
+        Usage,
+        Doc("the interchanges accepted (ISA15): production (P), test (T) or both; others are quarantined unless a route takes them"),
+    ] = "production"
     documents: Documents = field(default_factory=Documents)
     acks: AckPolicy = field(default_factory=AckPolicy)
     validation: Annotated[
@@ -357,6 +367,14 @@ class PartnerProfile(Model):
 
     def route_for(self, document_type: str) -> list[Route]:
         return [r for r in self.routes if r.document == document_type]
+
+    def routes_for(self, document_type: str, usage: str) -> list[Route]:
+        """The routes a ``usage`` (production or test) document of this type goes to."""
+        return [r for r in self.route_for(document_type) if (r.usage or self.usage) in (usage, "both")]
+
+    def accepts(self, usage: str) -> bool:
+        """Whether ``usage`` (production, test, information) interchanges are taken: by the profile, or by a route."""
+        return any(u in (usage, "both") for u in (self.usage, *(r.usage for r in self.routes)))
 
 
 # -- loading ----------------------------------------------------------------------------------------

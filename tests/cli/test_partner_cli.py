@@ -170,7 +170,7 @@ def test_check_rejects_unknown_keys_and_checks_every_partner_without_an_id(gatew
     assert p.returncode == 1
     assert p.stdout.splitlines() == [
         ("home/partners/acme.yaml:2: unknown key 'chanels' (allowed: acks, channels, description, documents, id, identity, routes, "
-         "tables, validation, xref, xref_files)"),
+         "tables, usage, validation, xref, xref_files)"),
         "acme: 1 problem",
         "bolt: ok",
     ]

@@ -8,28 +8,15 @@ import time
 import pytest
 from helpers import ROOT
 
-from gateway.channels.drop_folder import write_outbound
 from gateway.config.yamlio import dump_yaml, parse_yaml
 from gateway.connectors import default_registry
-from gateway.connectors.memory import MemoryTarget, memory_connector_type
+from gateway.connectors.memory import memory_connector_type
 from gateway.pipeline import Gateway
-from gateway.workdir import demo_home
+from pipeline_helpers import drop, run
 
 ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"
 WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"
 CORNER_CSV = ROOT / "samples" / "partners" / "corner-hardware" / "orders-2024-11-12.csv"
-
-
-@pytest.fixture
-def erp() -> MemoryTarget:
-    return MemoryTarget()
-
-
-@pytest.fixture
-def home(tmp_path):
-    h = demo_home(tmp_path / "home", ROOT)
-    (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 3}\nworkers: {poll_seconds: 0.05}\n")
-    return h
 
 
 def set_routes(home, partner: str, routes: list[dict]) -> None:
@@ -41,18 +28,6 @@ def set_routes(home, partner: str, routes: list[dict]) -> None:
 
 def erp_route(document="purchase_order", **options) -> dict:
     return {"document": document, "connector": "erp", "options": options}
-
-
-def run(home, erp: MemoryTarget) -> Gateway:
-    registry = default_registry(plugins=False)
-    registry.add(memory_connector_type("erp", erp))
-    gw = Gateway(home, environ={}, registry=registry)
-    gw.serve(once=True)
-    return gw
-
-
-def drop(home, partner: str, name: str, data: bytes) -> None:
-    write_outbound(home.inbound_dir(partner), name, data)
 
 
 def renumbered(data: bytes, isa13: str, po_prefix: bytes | None = None) -> bytes:

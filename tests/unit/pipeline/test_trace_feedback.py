@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from helpers import ROOT
+from pipeline_helpers import pipeline_home
 from serve_helpers import drop, edit_profile
 
 from gateway.connectors import default_registry
 from gateway.connectors.memory import MemoryTarget, memory_connector_type
 from gateway.pipeline import Gateway
-from gateway.workdir import demo_home
 
 ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"  # POs 4500020001, 4500020002
 WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"  # SHP0001234, PO4500012345
@@ -33,10 +33,8 @@ def erp() -> MemoryTarget:
 
 @pytest.fixture
 def home(tmp_path, store_url):
-    h = demo_home(tmp_path / "home", ROOT)
-    (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 2}\nworkers: {poll_seconds: 0.05}\n"
-                                         f"store: {{url: '{store_url}'}}\n")
-    return h
+    return pipeline_home(tmp_path / "home", "retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 2}\nworkers: {poll_seconds: 0.05}\n"
+                                            f"store: {{url: '{store_url}'}}\n")
 
 
 def erp_routes(home, partner: str, *documents: str, **options) -> None:
