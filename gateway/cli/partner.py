@@ -73,7 +73,22 @@ def partner_add(ctx: click.Context, partner_id: str, name: str | None, isa_quali
         click.echo(f"to do: {line}")
     for line in result.check.warnings:
         click.echo(f"note: {line}")
-    click.echo(f"next: edit {home.display(result.profile)}, then run: gateway partner check {new.id}")
+    if result.check.problems:
+        click.echo(f"next: fix the above in {home.display(result.profile)}, then run: gateway partner check {new.id}")
+        return
+    from gateway.config.partner import load_profile
+
+    profile = load_profile(result.profile)
+    unrouted = [d.document_type for d in profile.documents.receives
+                if d.document_type and d.document_type != "functional_ack" and not profile.route_for(d.document_type)]
+    inbound = next((p for p in result.created if p.is_dir() and p.parent.name == "inbound"), None)
+    if unrouted:
+        click.echo(f"next: add routes for {', '.join(unrouted)} to {home.display(result.profile)} (no erp connector in gateway.yaml "
+                   f"to route them to), then run: gateway partner check {new.id}")
+    elif inbound is not None:
+        click.echo(f"ready: their files go into {home.display(inbound)}/; run: gateway serve (--once to process what waits)")
+    else:
+        click.echo(f"ready: gateway partner check {new.id} passes")
 
 
 def _prompt_partner(new: onboarding.NewPartner, home: Home, *, x12_version_given: bool) -> onboarding.NewPartner:

@@ -38,6 +38,7 @@ def onboard(exe: str, tmp_path: Path) -> Path:
     assert init.returncode == 0, init.stderr
     add = run(exe, "--home", str(home), "partner", "add", "acme", "--isa-qualifier", "ZZ", "--isa-id", "ACME", "--receives", "850", cwd=tmp_path)
     assert add.returncode == 0, add.stderr
+    assert "ready: their files go into DIR/inbound/acme/" in add.stdout and "edit" not in add.stdout, add.stdout
     return home
 
 
