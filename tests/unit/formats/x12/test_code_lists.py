@@ -80,6 +80,26 @@ def _sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
+def test_code_sets_are_read_from_codes_xml_on_first_use():
+    from gateway.formats.x12.maps import load_code_sets
+
+    sets = load_code_sets(SPECS / "004010" / "codes.xml")
+    assert "128" in sets and len(sets) == len(sets.pending) > 100  # every set known, none read yet
+    assert {"DP", "IA", "VR"} <= sets.get("128") and "128" not in sets.pending
+    assert sets.get("no such set") is None and "no such set" not in sets
+    assert dict(sets.items()).keys() == set(sets) and not sets.pending
+
+
+@pytest.mark.parametrize("old, new", [(b"REF*IA*", b"REF*0Q*"), (b"REF*DP*", b"REF*D*"), (b"REF*DP*", b"REF*DPZ*")],
+                         ids=["made_up", "prefix_of_a_code", "code_plus_a_letter"])
+def test_long_list_looked_up_after_the_match_rejects_near_misses(old, new):
+    """Element 128 (REF01, some 1,500 codes) is not compiled into the pattern but looked up: still exact."""
+    data = _sample("850-004010-retail-replenishment-order.x12")
+    assert old in data
+    status, findings = _set_errors(data.replace(old, new))
+    assert status == "rejected" and ("element.invalid_code", "REF01", new[4:-1].decode()) in findings, findings
+
+
 def _set_errors(data: bytes) -> list[tuple[str, str | None, str | None]]:
     report = Validator().validate(data)
     [t] = report.transactions()
