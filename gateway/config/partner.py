@@ -174,6 +174,11 @@ def _ack_for(choice: str, version: str) -> str | None:
 # -- validation overlay ---------------------------------------------------------------------------
 
 
+# Said when a value under codes: fits neither form (e.g. {remove: [..]}).
+CODE_FORMS = ("a list of codes to restrict the standard list to ([SA, NE]), or {add: [XX]} to accept codes beyond it "
+              "(to stop checking the element's codes, name it in relax_codes)")
+
+
 @dataclass(repr=False, kw_only=True)
 class CodeAddition(Model):
     """Codes this partner sends beyond the element's standard list (the standard codes stay valid)."""
@@ -195,9 +200,9 @@ class ValidationOverlay(Model):
     relax: Annotated[list[str], Doc("required by the standard, optional for this partner")] = field(default_factory=list)
     forbid: Annotated[list[str], Doc("must not be sent")] = field(default_factory=list)
     codes: Annotated[
-        dict[str, list[str] | CodeAddition],
+        dict[str, Annotated[list[str] | CodeAddition, Doc(CODE_FORMS)]],
         Doc("element -> the only codes allowed, a subset of the standard list (BEG02: [SA, NE]), "
-            "or codes accepted beyond it (BEG02: {add: [XX]})"),
+            "or codes accepted beyond it (BEG02: {add: [XX]}); relax_codes drops an element's list"),
     ] = field(default_factory=dict)
     relax_codes: Annotated[list[str], Doc("elements whose code list is not checked: the partner sends codes of its own")] = field(
         default_factory=list

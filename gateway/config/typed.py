@@ -176,6 +176,14 @@ def _explain(err, source: Source | None) -> list[str]:
     if err.validator in ("anyOf", "oneOf") and err.context:
         # Report the branch that went furthest, not "is not valid under any of the given schemas".
         best = max(err.context, key=lambda e: len(e.absolute_path))
+        forms = err.schema.get("description") if isinstance(err.schema, dict) else None
+        if forms and len(best.absolute_path) <= len(loc) and not any(s.get("type") == "null" for s in err.schema.get(err.validator, [])):
+            # No form got past the value itself: say which forms there are.
+            path = "/".join(map(str, loc))
+            unknown = sorted({k for e in err.context if e.validator == "additionalProperties" and isinstance(e.instance, dict)
+                              for k in e.instance if k not in e.schema.get("properties", {})})
+            why = f" (unknown key {', '.join(map(repr, unknown))})" if unknown else ""
+            return [f"{where(loc)}: {path + ': ' if path else ''}{err.instance!r}{why} is none of the accepted forms: {forms}"]
         return _explain(best, source)
     if "propertyNames" in err.absolute_schema_path and isinstance(err.instance, str):
         key, what = err.instance, err.schema.get("description") if isinstance(err.schema, dict) else None
