@@ -25,6 +25,7 @@ from .config.partner import (
     CHANNEL_FILES,
     GS_ID,
     ISA_ID,
+    Identity,
     ISA_QUALIFIER,
     PARTNER_ID,
     RESERVED_IDS,
@@ -43,6 +44,7 @@ from .home import Home
 CHANNELS: tuple[str, ...] = ("drop_folder", "none")  # what this version serves (sftp, as2, api: see gateway.preflight)
 VERSIONS: tuple[str, ...] = ("004010", "005010")
 INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
+IDENTITY_CLASH = "config.identity_clash"  # ConfigError code: add was asked for an identity another partner has
 
 
 # -- add --------------------------------------------------------------------------------------------
@@ -101,7 +103,8 @@ class AddResult:
 def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = None) -> AddResult:
     """Write ``partners/<id>.yaml`` and ``mappings/<id>/README.md`` (and the drop folders), then check the result.
 
-    Nothing is written when the request has problems or the partner exists (``ConfigError``).
+    Nothing is written when the request has problems, the partner exists or another partner has the same
+    identity (ISA qualifier and ID, and a GS ID in common: envelopes from them could not be told apart) (``ConfigError``).
     """
     problems = new.problems()
     if problems:
@@ -114,6 +117,11 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     same = [pid for pid in partners.ids() if pid.lower() == new.id.lower()]  # one ID whatever the file system's case rules
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
+    ident = Identity(isa_qualifier=new.isa_qualifier, isa_id=new.isa_id, gs_ids=list(new.gs_ids or [new.isa_id]))
+    clashes = partners.clashes(new.id, ident)
+    if clashes:  # serve could then take neither partner's files: refuse rather than break a working partner
+        raise ConfigError([f"partner {new.id!r} not added: {c}; give --gs-id values (GS02) that differ from theirs" for c in clashes],
+                          code=IDENTITY_CLASH)
     channel = new.channel or ("drop_folder" if home.explicit or home.is_home else "none")
     document = profile_document(new, channel, home, routed_to=_default_connector(home))
     plain = PartnerProfile.problems(_plain(document))
@@ -380,8 +388,7 @@ class _Checker:
             missing = " and ".join(k for k in ("isa_qualifier", "isa_id") if getattr(ident, k) is None)
             why = f"needed to exchange X12 ({', '.join(e.label() for e in x12)})" if x12 else "give both ISA05 and ISA06, or neither"
             self.problem(("identity",), f"{missing} missing: {why}")
-        for conflict in self.partners.conflicts(self.profile):
-            self.problem(("identity", "isa_id"), conflict)
+        self.result.problems += preflight.identity_clashes(self.loaded, self.partners)
 
     def documents(self) -> None:
         from .mapping.spec import SpecLibrary as MappingLibrary

@@ -11,6 +11,8 @@ settings to come), so two checks stand between a profile and ``gateway serve``:
   ``complete_when: stable``;
 * ``route_problems``: routes naming a connector the registry does not know (a type, or a named
   connector of gateway.yaml), or options it rejects;
+* ``identity_clashes``: partners whose envelopes cannot be told apart (the same ISA qualifier and ID, a GS
+  ID in common): ``find`` refuses every file that fits both, so neither is served until one changes;
 * ``MappingLint``: the mapping specs the partner's received documents are mapped with, checked as
   ``gateway partner check`` checks them (``gateway.mapping.lint``): a path naming an element the
   X12 spec does not have would otherwise map nothing at run time, for every document.
@@ -72,6 +74,18 @@ def _given(data, *keys: str) -> dict:
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
     return data if isinstance(data, dict) else {}
+
+
+def identity_clashes(loaded: LoadedProfile, partners: Partners, identities: Mapping | None = None) -> list[str]:
+    """``file:line: ...`` for each other partner whose envelopes cannot be told apart from this one's (the line: its ISA ID);
+    the message names the other partner's file. ``identities``: the partners to compare with (default: all)."""
+    return [f"{loaded.source.where(('identity', 'isa_id'))}: {clash}"
+            for clash in partners.clashes(loaded.profile.id, loaded.profile.identity, identities)]
+
+
+def _isa(loaded: LoadedProfile) -> tuple:
+    ident = loaded.profile.identity
+    return ident.isa_qualifier, ident.isa_id
 
 
 def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
@@ -216,13 +230,16 @@ def not_served(partners: Partners, registry=None, context=None, *, lint: Mapping
     registry = registry or home_registry(partners.home, environ=partners.environ)
     context = context or ConnectorContext(partners.home, dict(os.environ if partners.environ is None else partners.environ))
     out: dict[str, list[str]] = {}
+    by_isa: dict[tuple, dict] = {}  # (ISA qualifier, ID) -> partner ID -> identity: each partner is compared with its namesakes only
+    for pid, ident in partners.identities().items():
+        by_isa.setdefault((ident.isa_qualifier, ident.isa_id), {})[pid] = ident
     for pid in partners.ids():
         try:
             loaded = partners.read(pid)
         except ConfigError as exc:
             out[pid] = exc.problems
             continue
-        problems = unsupported(loaded) + route_problems(loaded, registry, context)
+        problems = unsupported(loaded) + identity_clashes(loaded, partners, by_isa.get(_isa(loaded), {})) + route_problems(loaded, registry, context)
         if lint is not None:
             problems += lint.problems(loaded, mappings)
         if problems:

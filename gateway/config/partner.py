@@ -628,19 +628,33 @@ class Partners:
 
     def conflicts(self, profile: PartnerProfile) -> list[str]:
         """Other partners ``find`` could not tell apart from ``profile``."""
-        profiles, _ = self.load_all()
+        return self.clashes(profile.id, profile.identity)
+
+    def identities(self) -> dict[str, Identity]:
+        """Partner ID -> the identity ``find`` knows the partner by: its profile's, or the one a profile that does not
+        load states (``find`` refuses files that fit it rather than take them for someone else's)."""
+        profiles, bad = self.load_all()
+        out = {pid: p.identity for pid, p in profiles.items()}
+        for pid in bad:
+            stated = self._stated_identity(pid)
+            if stated is not None:
+                out[pid] = stated
+        return out
+
+    def clashes(self, partner_id: str, ident: Identity, identities: Mapping[str, Identity] | None = None) -> list[str]:
+        """Why ``find`` could not tell a partner ``partner_id`` with identity ``ident`` from the others (``identities``,
+        default all): one line per partner with the same ISA qualifier and ID and a GS ID in common. A partner
+        without GS IDs is known by its ISA ID as GS ID, as ``find`` knows it; different GS IDs tell partners apart."""
+        if ident.isa_id is None:
+            return []
         out = []
-        ident = profile.identity
-        for other in profiles.values():
-            if other.id == profile.id:
+        for pid, other in sorted((self.identities() if identities is None else identities).items()):
+            if pid.lower() == partner_id.lower() or (other.isa_qualifier, other.isa_id) != (ident.isa_qualifier, ident.isa_id):
                 continue
-            o = other.identity
-            if ident.isa_id is None or (o.isa_qualifier, o.isa_id) != (ident.isa_qualifier, ident.isa_id):
-                continue
-            shared = sorted(set(o.application_ids) & set(ident.application_ids))
+            shared = [g for g in ident.application_ids if g in other.application_ids]
             if shared:
-                out.append(f"partner {other.id!r} has the same ISA ID {ident.isa_qualifier}/{ident.isa_id} and GS ID {', '.join(shared)}: "
-                           "envelopes from them cannot be told apart")
+                out.append(f"partner {pid!r} ({self.home.display(self.path_of(pid))}) has the same ISA ID {ident.isa_qualifier}/{ident.isa_id} "
+                           f"and GS ID {', '.join(shared)}: envelopes from them cannot be told apart")
         return out
 
     def xref(self, profile: PartnerProfile) -> dict[str, dict[str, str]]:

@@ -116,6 +116,33 @@ def test_add_refuses_an_existing_partner_and_bad_flags(gateway_exe, home):
                                      "gateway: --receives '85': an X12 transaction set ID such as 850"]
 
 
+def test_add_of_an_identity_another_partner_has_is_refused_and_writes_nothing(gateway_exe, home):
+    """A second partner with the same ISA and GS IDs would make every file of the first ambiguous (quarantined): refused."""
+    assert gw(gateway_exe, home, "partner", "add", "p5010", "--isa-qualifier", "ZZ", "--isa-id", "P5010SENDER", "--receives", "850").returncode == 0
+    p = gw(gateway_exe, home, "partner", "add", "q4", "--isa-qualifier", "ZZ", "--isa-id", "P5010SENDER", "--receives", "850")
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == ("gateway: partner 'q4' not added: partner 'p5010' (home/partners/p5010.yaml) has the same ISA ID ZZ/P5010SENDER "
+                        "and GS ID P5010SENDER: envelopes from them cannot be told apart; give --gs-id values (GS02) that differ from theirs\n")
+    assert not (home / "partners" / "q4.yaml").exists() and not (home / "inbound" / "q4").exists() and not (home / "mappings" / "q4").exists()
+    assert gw(gateway_exe, home, "partner", "check", "p5010").returncode == 0
+    # GS IDs that differ tell them apart: a division behind the same mailbox
+    p = gw(gateway_exe, home, "partner", "add", "q4", "--isa-qualifier", "ZZ", "--isa-id", "P5010SENDER", "--gs-id", "Q4DIV", "--receives", "850")
+    assert p.returncode == 0, p.stderr
+    assert gw(gateway_exe, home, "partner", "check").returncode == 0
+
+
+def test_partners_made_indistinguishable_by_hand_are_both_reported_by_status_and_check(gateway_exe, home):
+    gw(gateway_exe, home, "partner", "add", "p5010", "--isa-qualifier", "ZZ", "--isa-id", "P5010SENDER")
+    write_profile(home, "q4", "id: q4\nidentity: {isa_qualifier: ZZ, isa_id: P5010SENDER}\n")
+    p = gw(gateway_exe, home, "status", "--json")
+    not_served = json.loads(p.stdout)["not_served"]
+    assert sorted(not_served) == ["p5010", "q4"]
+    assert "partner 'q4' (home/partners/q4.yaml) has the same ISA ID ZZ/P5010SENDER" in not_served["p5010"][0]
+    assert "partner 'p5010' (home/partners/p5010.yaml) has the same ISA ID ZZ/P5010SENDER" in not_served["q4"][0]
+    p = gw(gateway_exe, home, "partner", "check", "p5010")
+    assert p.returncode == 1 and "home/partners/p5010.yaml:" in p.stdout and "partner 'q4' (home/partners/q4.yaml)" in p.stdout
+
+
 def test_list_shows_partners_and_flags_broken_ones(gateway_exe, home):
     p = gw(gateway_exe, home, "partner", "list")
     assert p.returncode == 0 and p.stdout == "no partners in home/partners\n"

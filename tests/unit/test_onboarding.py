@@ -174,7 +174,8 @@ def test_check_reports_identity_clashes(home):
     profile(home, "east", "identity: {isa_qualifier: ZZ, isa_id: ACME, gs_ids: [EAST]}\n")
     path = profile(home, "west", "identity:\n  isa_qualifier: ZZ\n  isa_id: ACME\n  gs_ids: [EAST, WEST]\n")
     result = check_partner(home, "west")
-    assert result.problems == [(f"{home.display(path)}:3: partner 'east' has the same ISA ID ZZ/ACME and GS ID EAST: "
+    assert result.problems == [(f"{home.display(path)}:3: partner 'east' ({home.display(home.partners_dir / 'east.yaml')}) "
+                                "has the same ISA ID ZZ/ACME and GS ID EAST: "
                                 "envelopes from them cannot be told apart")]
 
 

@@ -148,3 +148,34 @@ def test_many_partners_sharing_the_default_specs_lint_each_spec_once(tmp_path):
     assert lint_problems(home, lint) == {}
     kept = {spec for spec, _tables in lint._found}
     assert {"default/850-004010-in", "default/810-004010-in"} <= kept and len(lint._found) == len(kept) == 7
+
+
+# -- partners that cannot be told apart ------------------------------------------------------------------------------
+
+
+def acme_namesake(home: Home, gs_ids: list[str] | None) -> Path:
+    """A second partner with Acme's ISA qualifier and ID (ZZ/ACMERETAIL), and ``gs_ids`` (None: none given)."""
+    identity = {"isa_qualifier": "ZZ", "isa_id": "ACMERETAIL", **({"gs_ids": gs_ids} if gs_ids is not None else {})}
+    path = home.partners_dir / "acme-east.yaml"
+    path.write_text(dump_yaml({"id": "acme-east", "identity": identity}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("gs_ids", [None, ["ACMERETAIL"], ["EAST", "ACMERETAIL"]])
+def test_a_partner_with_the_same_isa_and_gs_ids_as_another_keeps_both_from_being_served(home, gs_ids):
+    """Files fitting both would be quarantined as partner.ambiguous, every one: neither partner is served, each named
+    with the other's file, as serve, status and partner check see it (a partner without GS IDs is known by its ISA ID)."""
+    east = acme_namesake(home, gs_ids)
+    acme = home.partners_dir / f"{ACME}.yaml"
+    found = not_served(Partners(home))
+    assert sorted(found) == ["acme-east", ACME]
+    assert any(p.startswith(f"{acme}:") and f"partner 'acme-east' ({east}) has the same ISA ID ZZ/ACMERETAIL and GS ID ACMERETAIL" in p
+               for p in found[ACME]), found[ACME]
+    assert any(p.startswith(f"{east}:") and f"partner '{ACME}' ({acme}) has the same ISA ID" in p for p in found["acme-east"])
+    assert home_not_served(home).keys() == found.keys()
+    assert any("cannot be told apart" in p for p in check_partner(home, ACME).problems)
+
+
+def test_a_partner_sharing_an_isa_id_but_told_apart_by_its_gs_ids_is_served(home):
+    acme_namesake(home, ["EAST"])
+    assert not_served(Partners(home)) == {}

@@ -316,7 +316,8 @@ def test_partners_sharing_an_isa_id_are_told_apart_by_gs_id(tmp_path):
     assert partners.conflicts(partners.load("east")) == []
     write(tmp_path, "west", profile("ACME", ["WEST", "EAST"]))
     partners.reload()
-    assert "partner 'west' has the same ISA ID ZZ/ACME and GS ID EAST" in partners.conflicts(partners.load("east"))[0]
+    assert "partner 'west' (" in partners.conflicts(partners.load("east"))[0]
+    assert "west.yaml) has the same ISA ID ZZ/ACME and GS ID EAST" in partners.conflicts(partners.load("east"))[0]
 
 
 def test_a_sender_whose_profile_does_not_load_is_never_found_as_no_one(tmp_path):
