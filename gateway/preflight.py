@@ -145,7 +145,7 @@ class MappingLint:
                 out.append(f"{where}: mapping spec {name!r} not found (no {name}.yaml under {roots})")
                 continue
             try:
-                found = self._lint(mappings, name, tables)
+                found = self.spec_problems(mappings, name, tables)
             except ConfigError as exc:
                 out.append(f"{where}: mapping spec {name!r} does not load:")
                 out += [f"  {p}" for p in exc.problems]
@@ -153,7 +153,9 @@ class MappingLint:
             out += [p for p in found if p not in out]
         return out
 
-    def _lint(self, mappings, name: str, tables: dict) -> list[str]:
+    def spec_problems(self, mappings, name: str, tables: dict) -> list[str]:
+        """``file:line: ...`` for each problem of spec ``name`` with a partner's ``tables`` (``gateway translate`` lints
+        each spec it uses with it). Raises ``ConfigError`` when the spec does not load."""
         key = (name, tuple(sorted(tables)))
         kept = self._found.get(key)
         if kept is None or not all(mappings.path_of(n) == Path(path) and _stamp(Path(path)) == tuple(stamp) for n, path, stamp in kept[0]):

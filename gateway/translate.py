@@ -14,7 +14,7 @@ transaction set (``render_set``) that the envelope writer wraps.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,6 +113,10 @@ class Translator:
         self._layouts: dict[str, Any] = {}
         self._forced: str | None = None
         self.charset = charset
+        # lint(mappings, spec name, partner tables) -> problems of a spec, checked before it maps anything
+        # (gateway translate; serve lints at start-up, gateway.preflight): a spec with problems is an error
+        self.lint: Callable[[Mappings, str, dict], list[str]] | None = None
+        self._linted: set[tuple] = set()
 
     # -- inbound ------------------------------------------------------------------------------------
 
@@ -209,6 +213,7 @@ class Translator:
         except ConfigError as exc:
             out.issues.append(Issue("mapping.spec_missing", f"no mapping for {t.set_id} {version}: {exc.problems[0]}"))
             return out
+        self._lint(spec_name, partner)
         x12spec = validator.find_spec(ix.version, t.convention or group.version, group.functional_id, t.set_id)
         machine = validator.compiled(x12spec, ix.delimiters, ix.version).machine
         tree = build_tree(machine, t.segments or [], ix.delimiters)
@@ -236,6 +241,18 @@ class Translator:
         self._forced = None
         return self._flat(data, name, partner_id)
 
+    def _lint(self, spec_name: str, partner: PartnerView | None) -> None:
+        """Raises ``ConfigError`` with the spec's problems (``file:line: ...``) when ``lint`` finds any: a path naming an
+        element the X12 spec lacks would otherwise map nothing, silently, as ``gateway partner check`` warns."""
+        key = (spec_name, partner.id if partner else None)
+        if self.lint is None or key in self._linted:
+            return
+        problems = self.lint(self.mappings, spec_name, partner.tables if partner else {})
+        if problems:
+            raise ConfigError([f"mapping spec {spec_name!r} has {len(problems)} problem{'s' * (len(problems) != 1)}, "
+                               "so nothing is translated with it (gateway partner check reports them too):", *problems])
+        self._linted.add(key)
+
     def _mapper(self, spec: MappingSpec, partner: PartnerView | None) -> InboundMapper:
         key = (spec.name, partner.id if partner else None)
         mapper = self._mappers.get(key)
@@ -259,6 +276,7 @@ class Translator:
         spec = self.mappings.get(spec_name)
         if spec.source is None or getattr(spec.source, "format", "x12") == "x12":
             raise ConfigError([f"mapping spec {spec_name!r} is not a flat-file mapping (source.format)"])
+        self._lint(spec_name, partner)
         result = Translation(name, partner.id)
         layout = self._layouts.get(spec_name)
         if layout is None:
@@ -427,11 +445,17 @@ class ProfileDirectory:
         return self._view(self.partners.load(partner_id))
 
 
-def translator_for(home, spec_dirs: list[Path] | None = None, charset: str = "extended") -> Translator:
-    """The translator of a home: its partners and mapping specs (then the bundled defaults)."""
+def translator_for(home, spec_dirs: list[Path] | None = None, charset: str = "extended", lint: bool = False) -> Translator:
+    """The translator of a home: its partners and mapping specs (then the bundled defaults). With ``lint``, each
+    spec is linted before it maps (as ``gateway partner check`` and ``serve`` lint them, with the same kept results)."""
     from .config.partner import Partners
 
-    return Translator(home.mapping_roots(), ProfileDirectory(Partners(home)), spec_dirs, charset)
+    translator = Translator(home.mapping_roots(), ProfileDirectory(Partners(home)), spec_dirs, charset)
+    if lint:
+        from .preflight import MappingLint
+
+        translator.lint = MappingLint(home, spec_dirs, x12=translator.x12_library).spec_problems
+    return translator
 
 
 __all__ = ["KEY_FIELDS", "GatewayError", "ProfileDirectory", "Translated", "Translation", "Translator", "default_spec_name",

@@ -13,7 +13,7 @@ from gateway.translate import describe, translator_for
 
 
 def _translator(ctx: click.Context):
-    return translator_for(home_of(ctx), [Path(p) for p in engine_of(ctx).spec_dirs], engine_of(ctx).charset)
+    return translator_for(home_of(ctx), [Path(p) for p in engine_of(ctx).spec_dirs], engine_of(ctx).charset, lint=True)
 
 
 @click.command()

@@ -141,3 +141,30 @@ def test_a_test_interchange_says_so_in_the_correlation_of_each_document(gateway_
     p = translate(gateway_exe, str(test_file))
     assert p.returncode == 0, p.stderr
     assert [d["correlation"]["usage"] for d in json.loads(p.stdout)] == ["test", "test"]
+
+
+def test_a_spec_naming_an_element_the_x12_spec_lacks_fails_translate_with_its_file_and_line(gateway_exe, tmp_path):
+    """``REF92`` would map nothing, silently: translate lints the specs it uses as partner check and serve do."""
+    home = make_home(tmp_path / "home")
+    (home / "store").mkdir()  # where the lint results are kept
+    (home / "partners").mkdir()
+    (home / "partners" / "acme.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: ACMERETAIL}\n"
+                                                 "documents: {receives: [{set: '850', spec: acme/850-004010-in}]}\n")
+    spec = home / "mappings" / "acme" / "850-004010-in.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text("extends: default/850-004010-in\ndocument: purchase_order\ndirection: inbound\nfields:\n"
+                    "  department: \"REF[REF01=DP]/REF92\"\n  vendorr_number: \"REF[REF01=IA]/REF02\"\n")
+    sample = str(SAMPLES / "x12" / "850-004010-retail-replenishment-order.x12")
+    for _run in range(2):  # the second from the kept lint results
+        p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+        assert (p.returncode, json.loads(p.stdout)) == (1, [])
+        assert p.stderr.splitlines()[:3] == [
+            "gateway: mapping spec 'acme/850-004010-in' has 2 problems, so nothing is translated with it (gateway partner check reports them too):",
+            "gateway: home/mappings/acme/850-004010-in.yaml:5: path 'REF[REF01=DP]/REF92': REF has no element 92 in the X12 850 004010 spec (it has 4)",
+            "gateway: home/mappings/acme/850-004010-in.yaml:6: 'vendorr_number' is not a field of the canonical purchase_order here "
+            "(did you mean 'vendor_number'?)"]
+    assert (home / "store" / "mapping-lint.json").is_file()
+    spec.write_text(spec.read_text().replace("REF92", "REF02").replace("vendorr_number", "vendor_number"))
+    p = translate(gateway_exe, sample, home=home, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)[0]["correlation"]["partner"] == "acme"
