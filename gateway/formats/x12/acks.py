@@ -10,7 +10,10 @@ Acknowledgements are never acknowledged.
 
 A partner profile may choose otherwise (``acks`` in the profile): ``kind`` picks the
 functional acknowledgement per group version (a 997 for a 005010 partner who asks for one,
-or none at all) and ``ta1`` is ``on_error`` (the above), ``always`` or ``never``.
+or none at all) and ``ta1`` is ``on_error`` (the above), ``always`` or ``never``. A 997 is
+of the release of the group it answers: GS08 004010 for groups before 005010, 005010 from
+it on, whose 997 carries the group's version (AK103), the set's convention (AK203) and the
+repetition of a bad element (AK401-3) as the 999 does; a 999 is always 005010X231A1.
 
 The acknowledgement comes from ``sender`` (ISA05/ISA06 and GS02: our own identity, as the
 pipeline knows it) when given; without it (``gateway ack`` on a lone file) the inbound
@@ -154,13 +157,20 @@ def _outbound_delimiters(ix: InterchangeResult) -> Delimiters:
     return d
 
 
+def ack_version(kind: str, group_version: str) -> str:
+    """GS08 of the acknowledgement: the 999 is 005010X231A1; a 997 is of the release family of the group it answers
+    (a 005010 partner asking for a 997 gets the 005010 one, which has AK103), 004010 before 005010."""
+    if kind == "999":
+        return X231
+    return "005010" if group_version[:6] >= "005010" else "004010"
+
+
 def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, kind: str, sender: Sender | None = None) -> None:
-    five = kind == "999"
-    # Our 997 is the 004010 one whatever release it answers (a 005010 partner may ask for a 997); 999 is always X231A1.
-    version = X231 if five else "004010"
+    version = ack_version(kind, g.version or "")
+    five = version >= "005010"  # AK103/AK203/AK401-3 (IK in a 999) exist from 005010 on
     ours = sender.gs_id if sender else echo(g.receiver, 2, 15, fill="X", d=d)
     w.group("FA", ours, echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
-    w.transaction(kind, numbers.take("transaction"), X231 if five else None)
+    w.transaction(kind, numbers.take("transaction"), X231 if kind == "999" else None)
     fic, ctrl = echo(g.functional_id, 2, 2, fill="X", d=d), echo(g.control_number, 1, 9, digits=True)
     if five:
         w.segment("AK1", fic, ctrl, echo(g.version, 1, 12, fill="0", d=d))
@@ -168,7 +178,7 @@ def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: D
         w.segment("AK1", fic, ctrl)
     refused = any(f.code == "gs.not_our_id" for f in g.findings)
     for t in [] if refused else g.transactions:
-        _transaction(w, t, five, d)
+        _transaction(w, t, kind, five, d)
     codes = _unique(CODES[f.code].ack_code(kind) for f in g.findings if f.severity == "error")[:5]
     included = g.stated if g.stated is not None else g.received
     w.segment("AK9", g.ack_code, str(included), str(g.received), "0" if refused else str(g.accepted), *codes)
@@ -176,12 +186,13 @@ def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: D
     w.end_group()
 
 
-def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimiters) -> None:
-    kind = "999" if five else "997"
+def _transaction(w: EnvelopeWriter, t: TransactionResult, kind: str, five: bool, d: Delimiters) -> None:
+    """AK2 .. AK5 of a 997 (IK5 of a 999); ``five``: of release 005010 (AK203, the repetition in AK401-3)."""
+    ik = kind == "999"
     if not t.findings and _PLAIN.fullmatch(t.set_id) and _PLAIN.fullmatch(t.control_number) and not (five and t.convention):
         # The common case, written without the general machinery: AK2 and an accepting AK5/IK5.
         w.plain("AK2", t.set_id, t.control_number)
-        w.plain("IK5" if five else "AK5", "A")
+        w.plain("IK5" if ik else "AK5", "A")
         return
     set_id, ctrl = echo(t.set_id, 3, 3, fill="0", d=d), echo(t.control_number, 4, 9, fill="0", d=d)
     if five:
@@ -193,7 +204,7 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
         if f.level in ("segment", "element"):
             key = (f.position.set_position or 0, f.segment or "")
             by_position.setdefault(key, []).append(f)
-    seg_tag, ele_tag = ("IK3", "IK4") if five else ("AK3", "AK4")
+    seg_tag, ele_tag = ("IK3", "IK4") if ik else ("AK3", "AK4")
     for (position, seg_id), findings in sorted(by_position.items()):
         seg_id = seg_id if seg_id and seg_id.isascii() and seg_id.isalnum() and 2 <= len(seg_id) <= 3 else "UNK"
         loop = ""
@@ -223,7 +234,7 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
     codes = _unique(CODES[f.code].ack_code(kind) for f in t.findings if f.level == "transaction" and f.severity == noted)
     if status == "rejected" and not codes:
         codes = ["5"]
-    w.segment("IK5" if five else "AK5", code, *codes[:5])
+    w.segment("IK5" if ik else "AK5", code, *codes[:5])
 
 
 def _unique(codes: Iterable[str | None]) -> list[str]:

@@ -348,13 +348,17 @@ def test_partners_sharing_an_isa_id_are_told_apart_by_their_gs_id(home, erp):
     assert run(home, erp).store.quarantine_items() == [] and len(erp.documents) == 2
 
 
-def test_a_005010_partner_asking_for_a_997_gets_a_997(home, erp):
+def test_a_005010_partner_asking_for_a_997_gets_the_005010_997_not_a_004010_one(home, erp):
+    from gateway.formats.x12 import Validator
+
     set_acks(home, "widget-supply", {"send": "997"})
     drop(home, "widget-supply", "invoice.x12", WIDGET_810.read_bytes())
     run(home, erp)
     [ack] = (home.root / "outbound" / "widget-supply").glob("ack-*.x12")
     text = ack.read_text()
     assert ack.name.startswith("ack-997-") and "ST*997*" in text and "AK9*A*1*1*1" in text and "ST*999" not in text
+    assert "*00501*" in text and "*X*005010~" in text and "AK1*IN*4001*005010UCS~" in text  # GS08 of the release, AK103 the group version
+    assert Validator().validate(ack.read_bytes()).ok
 
 
 def test_send_none_with_ta1_always_acknowledges_the_interchange_only(home, erp):
