@@ -34,8 +34,7 @@ from .formats.x12 import (
     bundled_dirs,
 )
 from .formats.x12.ack_reader import ACK_SETS, read_functional_ack
-from .formats.x12.delimiters import scan_isa
-from .formats.x12.lexer import BOM, WHITESPACE, open_source
+from .formats.x12.lexer import BOM, WHITESPACE, open_source, sender_ids
 from .formats.x12.tree import build_tree
 from .formats.x12.writer import serialize_segment
 from .mapping.engine import InboundMapper, Issue, OutboundMapper, Tables
@@ -352,17 +351,6 @@ def _read(path: str | Path) -> bytes:
         raise UnreadableInput(f"{name}: cannot read ({exc.strerror or exc})") from None
     finally:
         stream.close()
-
-
-def sender_ids(data: bytes) -> tuple[str, str, str | None] | None:
-    """ISA05, ISA06 and the first GS02 of an interchange (None when its ISA cannot be read): who sent it."""
-    text = data[:4096].lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode())[:700].decode("latin-1")
-    scan = scan_isa(text[:400])
-    if scan.delimiters is None or len(scan.elements) < 8:
-        return None
-    d = scan.delimiters
-    gs = text[scan.length:].lstrip(WHITESPACE).split(d.segment, 1)[0].split(d.element)
-    return scan.elements[4].strip(), scan.elements[5].strip(), (gs[2].strip() or None) if gs[0] == "GS" and len(gs) > 2 else None
 
 
 def looks_like_x12(data: bytes) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, engine_of
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, engine_of, home_of
 
 if TYPE_CHECKING:
     from gateway.api import FileOutcome
@@ -45,19 +45,44 @@ def _at(f) -> str:
     return f" [{', '.join(bits)}]" if bits else ""
 
 
+def _partner(ctx: click.Context, file: str):
+    """The home's partner that sent ``file`` (its overlay applies, as in serve), said on stderr; raises ConfigError
+    when its profile does not load (``gateway.api.file_partner``)."""
+    from gateway.api import file_partner
+
+    partner, note = file_partner(home_of(ctx), file)
+    if note:
+        click.echo(f"{file}: note: {note}", err=True)
+    return partner
+
+
+def _validated(ctx: click.Context, file: str) -> FileOutcome:
+    from gateway.api import FileOutcome
+    from gateway.errors import ConfigError
+
+    try:
+        partner = _partner(ctx, file)
+    except ConfigError as exc:
+        return FileOutcome(file, None, exc)
+    outcome = engine_of(ctx).validate_file(file, partner)
+    outcome.partner = partner.id if partner is not None else None
+    return outcome
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.pass_context
 def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
-    """Validate X12 FILES. Exit 0: all accepted; 1: something rejected or a broken envelope; 2: a file cannot be read."""
-    engine = engine_of(ctx)
-    outcomes = [engine.validate_file(f) for f in files]
+    """Validate X12 FILES. Exit 0: all accepted; 1: something rejected, a broken envelope or a sender's profile that
+    does not load; 2: a file cannot be read. In a home, each file's sender (ISA05/ISA06) is looked up among its
+    partners and that partner's validation overlay applies, as in serve (a note on stderr says whose)."""
+    outcomes = [_validated(ctx, f) for f in files]
     code = _exit_code(outcomes)
     if as_json:
         doc = {"files": [], "transactions": [], "envelope_errors": [], "exit_code": code}
         for o in outcomes:
-            entry = {"file": o.path, "readable": o.readable}
+            entry = {"file": o.path, "readable": o.readable, "partner": o.partner}
             if o.report is None:
                 entry["error"] = str(o.error)
                 doc["envelope_errors"].append({"file": o.path, "code": o.error.code, "level": "file", "segment": None, "element": None,
@@ -97,16 +122,25 @@ def _exit_code(outcomes: list[FileOutcome]) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the acknowledgements here instead of stdout.")
 @click.pass_context
 def ack(ctx: click.Context, file: str, interchange_control: int, group_control: int, set_control: int, output: Path | None) -> None:
-    """Print the 997/999 (and TA1 where due) acknowledging FILE."""
+    """Print the 997/999 (and TA1 where due) acknowledging FILE. In a home, the sender's partner profile applies
+    (its validation overlay and acks choice), as in serve."""
+    from gateway.errors import ConfigError
+
     engine = engine_of(ctx)
-    outcome = engine.validate_file(file)
+    try:
+        partner = _partner(ctx, file)
+    except ConfigError as exc:
+        for line in exc.problems:
+            click.echo(f"gateway: {line}", err=True)
+        ctx.exit(EXIT_REJECTED)
+    outcome = engine.validate_file(file, partner)
     if outcome.report is None or not outcome.report.interchanges:
         click.echo(f"gateway: {outcome.error or file + ': no interchange to acknowledge'}", err=True)
         ctx.exit(EXIT_UNREADABLE if not outcome.readable else EXIT_REJECTED)
     from gateway.formats.x12 import AckNumbers
 
     numbers = AckNumbers(interchange_control, group_control, set_control, datetime.now(UTC))
-    text = engine.acknowledge(outcome.report, numbers)
+    text = engine.acknowledge(outcome.report, numbers, partner)
     if output:
         output.write_text(text, encoding="latin-1")
     else:

@@ -83,6 +83,17 @@ def open_source(source: Source) -> tuple[BinaryIO, str]:
     raise TypeError(f"cannot read X12 from {type(source).__name__}")
 
 
+def sender_ids(data: bytes) -> tuple[str, str, str | None] | None:
+    """ISA05, ISA06 and the first GS02 of an interchange (None when its ISA cannot be read): who sent it."""
+    text = data[:4096].lstrip(b"\xef\xbb\xbf" + WHITESPACE.encode())[:700].decode("latin-1")
+    scan = scan_isa(text[:400])
+    if scan.delimiters is None or len(scan.elements) < 8:
+        return None
+    d = scan.delimiters
+    gs = text[scan.length:].lstrip(WHITESPACE).split(d.segment, 1)[0].split(d.element)
+    return scan.elements[4].strip(), scan.elements[5].strip(), (gs[2].strip() or None) if gs[0] == "GS" and len(gs) > 2 else None
+
+
 def read_all(source: Source) -> tuple[bytes, str]:
     """All bytes of ``source`` and its display name (for inputs that are parsed in memory)."""
     if isinstance(source, (bytes, bytearray)):
