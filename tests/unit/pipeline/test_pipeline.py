@@ -371,3 +371,18 @@ def test_ta1_never_holds_even_when_the_interchange_asks_for_one(home, erp):
     run(home, erp)
     [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
     assert ack.name.startswith("ack-997-") and "TA1*" not in ack.read_text()
+
+
+def test_an_interchange_accepted_with_errors_is_processed_as_its_acknowledgement_says(home, erp):
+    # ISA09 241301 (no 13th month): TA104 E, the interchange accepted with errors noted, so the partner must not
+    # resend it; its 997 accepts the sets, and so must the pipeline: delivered, never quarantined as rejected.
+    set_routes(home, "acme-retail", [erp_route()])
+    data = ACME_850.read_bytes()
+    assert data[70:76] != b"241301"
+    drop(home, "acme-retail", "bad-date.x12", data[:70] + b"241301" + data[76:])
+    gw = run(home, erp)
+    assert gw.store.quarantine_items() == []
+    assert sorted(d["po_number"] for d in erp.documents.values()) == ["4500020001", "4500020002"]
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    text = ack.read_text()
+    assert "TA1*000007101*" in text and "*E*014" in text and "AK9*A*2*2*2" in text
