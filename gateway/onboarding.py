@@ -21,16 +21,14 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from . import preflight
+from .config.identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
 from .config.partner import (
     CHANNEL_FILES,
-    GS_ID,
-    ISA_ID,
-    Identity,
-    ISA_QUALIFIER,
     PARTNER_ID,
     RESERVED_IDS,
     SET_DOCUMENTS,
     SET_ID,
+    Identity,
     LoadedProfile,
     PartnerProfile,
     Partners,
@@ -71,12 +69,12 @@ class NewPartner:
         elif self.id.lower() in RESERVED_IDS:
             out.append(f"partner ID {self.id!r} is reserved (it owns the default mapping specs)")
         if not re.match(ISA_QUALIFIER, self.isa_qualifier):
-            out.append(f"--isa-qualifier {self.isa_qualifier!r}: two letters or digits, e.g. ZZ, 01, 12")
+            out.append(f"--isa-qualifier {self.isa_qualifier!r} {QUALIFIER_TEXT}")
         if not re.match(ISA_ID, self.isa_id):
-            out.append(f"--isa-id {self.isa_id!r}: 1-15 printable characters, no leading or trailing spaces")
+            out.append(f"--isa-id {self.isa_id!r} {ISA_ID_TEXT}")
         for gs in self.gs_ids:
             if not re.match(GS_ID, gs):
-                out.append(f"--gs-id {gs!r}: 2-15 printable characters, no leading or trailing spaces")
+                out.append(f"--gs-id {gs!r} {GS_ID_TEXT}")
         if self.version not in VERSIONS:
             out.append(f"--version {self.version!r}: one of {', '.join(VERSIONS)}")
         for flag, sets in (("--receives", self.receives), ("--sends", self.sends)):
@@ -117,7 +115,7 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     same = [pid for pid in partners.ids() if pid.lower() == new.id.lower()]  # one ID whatever the file system's case rules
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
-    ident = Identity(isa_qualifier=new.isa_qualifier, isa_id=new.isa_id, gs_ids=list(new.gs_ids or [new.isa_id]))
+    ident = Identity(isa_qualifier=new.isa_qualifier, isa_id=new.isa_id, gs_ids=list(new.gs_ids))
     clashes = partners.clashes(new.id, ident)
     if clashes:  # serve could then take neither partner's files: refuse rather than break a working partner
         raise ConfigError([f"partner {new.id!r} not added: {c}; give --gs-id values (GS02) that differ from theirs" for c in clashes],
@@ -190,7 +188,8 @@ def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str |
     ident["name"] = new.name or new.id
     ident["isa_qualifier"] = new.isa_qualifier
     ident["isa_id"] = new.isa_id
-    ident["gs_ids"] = _flow(list(new.gs_ids or [new.isa_id]))
+    # GS IDs take 2-15 characters: a one-character ISA ID is no GS ID, and the partner is then known by its ISA ID alone
+    ident["gs_ids"] = _flow(list(new.gs_ids or ([new.isa_id] if re.match(GS_ID, new.isa_id) else [])))
     ident.yaml_add_eol_comment("ISA05/ISA06 on their interchanges", "isa_qualifier")
     ident.yaml_add_eol_comment("GS02 on their functional groups", "gs_ids")
     doc["identity"] = ident

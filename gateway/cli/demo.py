@@ -122,17 +122,20 @@ def _identity_from_flags(isa_qualifier: str | None, isa_id: str | None, gs_ids: 
 
 
 def _identity_problems(data: dict) -> list[str]:
+    """What is wrong with our identity given as flags, as the X12 envelope's rules say (gateway.config.identifiers)."""
+    from gateway.config.identifiers import GS_ID_TEXT, ISA_ID_TEXT, QUALIFIER_TEXT
     from gateway.config.settings import OwnIdentity
 
     flags = {"isa_qualifier": "--isa-qualifier", "isa_id": "--isa-id", "gs_ids": "--gs-id"}
-    hints = {"isa_qualifier": "two letters or digits, e.g. ZZ, 01, 12", "isa_id": "1-15 printable characters, no leading or trailing spaces",
-             "gs_ids": "2-15 printable characters, no leading or trailing spaces"}
+    hints = {"isa_qualifier": QUALIFIER_TEXT, "isa_id": ISA_ID_TEXT, "gs_ids": GS_ID_TEXT}
     out = []
     for problem in OwnIdentity.problems(data):
         key = problem.split("/", 1)[0].split(":", 1)[0].strip()
         value = data.get(key)
-        shown = ", ".join(value) if isinstance(value, list) else value
-        out.append(f"{flags.get(key, key)} {shown!r}: {hints.get(key, problem)}")
+        if isinstance(value, list):  # the GS ID at fault: gs_ids/N
+            index = problem.split(":", 1)[0].split("/")[1:2]
+            value = value[int(index[0])] if index and index[0].isdigit() else ", ".join(value)
+        out.append(f"{flags.get(key, key)} {value!r} {hints[key]}" if key in hints else problem)
     return sorted(set(out))
 
 

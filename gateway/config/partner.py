@@ -35,6 +35,7 @@ from ..canonical.models import DOCUMENTS
 from ..data import DATA_ROOT
 from ..errors import ConfigError
 from ..home import Home
+from .identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
 from .yamlio import Source, parse_yaml, resolve_env
 
@@ -43,9 +44,6 @@ SCHEMA_ID = "https://schemas.edi-gateway.dev/partner.schema.json"
 
 PARTNER_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 RESERVED_IDS = frozenset({"default"})  # the owner of the default mapping specs
-ISA_QUALIFIER = r"^[0-9A-Z]{2}$"
-ISA_ID = r"^[!-~]([ -~]{0,13}[!-~])?$"  # ISA06/ISA08: 1-15 printable characters, no padding
-GS_ID = r"^[!-~][ -~]{0,13}[!-~]$"  # GS02/GS03: 2-15
 SET_ID = r"^[0-9]{3}$"
 VERSION = r"^[0-9]{6}[A-Z0-9]{0,6}$"  # GS08: 004010, 005010, 004010VICS, ...
 SPEC_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)+$"
@@ -75,9 +73,9 @@ class OurIdentity(Model):
     """How this partner addresses us, when it differs from the gateway's own (``identity`` in gateway.yaml):
     their interchanges must be addressed to it and our acknowledgements to them come from it."""
 
-    isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER), Doc("ISA07 on their interchanges, ISA05 on ours")]
-    isa_id: Annotated[str, Pattern(ISA_ID), Doc("ISA08 on their interchanges, ISA06 on ours (without padding)")]
-    gs_id: Annotated[str | None, Pattern(GS_ID), Doc("GS03 on their groups, GS02 on ours; default: isa_id")] = None
+    isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER, QUALIFIER_TEXT), Doc("ISA07 on their interchanges, ISA05 on ours")]
+    isa_id: Annotated[str, Pattern(ISA_ID, ISA_ID_TEXT), Doc("ISA08 on their interchanges, ISA06 on ours (without padding)")]
+    gs_id: Annotated[str | None, Pattern(GS_ID, GS_ID_TEXT), Doc("GS03 on their groups, GS02 on ours; default: isa_id")] = None
 
 
 @dataclass(repr=False, kw_only=True)
@@ -86,10 +84,14 @@ class Identity(Model):
 
     name: Annotated[str | None, Doc("the partner's name, for people")] = None
     isa_qualifier: Annotated[
-        str | None, Pattern(ISA_QUALIFIER), Doc("ISA05 interchange ID qualifier, e.g. ZZ, 01, 08, 12 (needed when X12 is exchanged)")
+        str | None, Pattern(ISA_QUALIFIER, QUALIFIER_TEXT), Doc("ISA05 interchange ID qualifier, e.g. ZZ, 01, 08, 12 (needed when X12 is exchanged)")
     ] = None
-    isa_id: Annotated[str | None, Pattern(ISA_ID), Doc("ISA06 interchange sender ID, without the padding spaces (needed when X12 is exchanged)")] = None
-    gs_ids: Annotated[list[str], Doc("GS02 application sender codes they use; empty means the same as isa_id")] = field(default_factory=list)
+    isa_id: Annotated[
+        str | None, Pattern(ISA_ID, ISA_ID_TEXT), Doc("ISA06 interchange sender ID, without the padding spaces (needed when X12 is exchanged)")
+    ] = None
+    gs_ids: Annotated[
+        list[Annotated[str, Pattern(GS_ID, GS_ID_TEXT)]], Doc("GS02 application sender codes they use; empty means the same as isa_id")
+    ] = field(default_factory=list)
     us: Annotated[OurIdentity | None, Doc("our IDs as this partner knows us (default: the gateway's settings)")] = None
 
     @property

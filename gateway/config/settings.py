@@ -26,7 +26,8 @@ from typing import Annotated, Any, Literal
 
 from ..errors import ConfigError
 from ..home import Home
-from .partner import GS_ID, ISA_ID, ISA_QUALIFIER, NAME
+from .identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
+from .partner import NAME
 from .typed import Doc, Keys, Model, Pattern, Range
 from .yamlio import Source, parse_yaml, resolve_env
 
@@ -42,10 +43,10 @@ class OwnIdentity(Model):
     A partner profile may override it for one partner (``identity.us``). An AS2 name will sit here
     once AS2 is served; until then there is no key for it (what is not honoured is not accepted)."""
 
-    isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER), Doc("our ISA qualifier: ISA07 on partners' interchanges, ISA05 on ours")]
-    isa_id: Annotated[str, Pattern(ISA_ID), Doc("our interchange ID, without padding: ISA08 on partners' interchanges, ISA06 on ours")]
+    isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER, QUALIFIER_TEXT), Doc("our ISA qualifier: ISA07 on partners' interchanges, ISA05 on ours")]
+    isa_id: Annotated[str, Pattern(ISA_ID, ISA_ID_TEXT), Doc("our interchange ID, without padding: ISA08 on partners' interchanges, ISA06 on ours")]
     gs_ids: Annotated[
-        list[Annotated[str, Pattern(GS_ID)]],
+        list[Annotated[str, Pattern(GS_ID, GS_ID_TEXT)]],
         Doc("our application IDs: GS03 partners may address us by; the first is GS02 on our groups (empty: isa_id)"),
     ] = field(default_factory=list)
 

@@ -38,6 +38,7 @@ class Doc:
 @dataclass(frozen=True)
 class Pattern:
     regex: str
+    text: str = ""  # what a value that does not match is told, after the value ("is not ..."); default: the regex
 
 
 @dataclass(frozen=True)
@@ -184,13 +185,20 @@ def _explain(err, source: Source | None) -> list[str]:
                               for k in e.instance if k not in e.schema.get("properties", {})})
             why = f" (unknown key {', '.join(map(repr, unknown))})" if unknown else ""
             return [f"{where(loc)}: {path + ': ' if path else ''}{err.instance!r}{why} is none of the accepted forms: {forms}"]
-        return _explain(best, source)
+        # every problem of that branch (an identity with a bad ISA ID and a bad GS ID: both), not only the first
+        branch = best.relative_schema_path[0] if best.relative_schema_path else None
+        same = [e for e in err.context if e.relative_schema_path and e.relative_schema_path[0] == branch] or [best]
+        return [line for e in same for line in _explain(e, source)]
     if "propertyNames" in err.absolute_schema_path and isinstance(err.instance, str):
         key, what = err.instance, err.schema.get("description") if isinstance(err.schema, dict) else None
         explain = f"is not {what}" if what else err.message.replace(repr(key), "", 1).strip()
         return [f"{where(loc + (key,))}: key {key!r} {explain}"]
+    if err.validator == "pattern" and source is not None and "${" in str(err.instance):
+        return []  # an ${ENV} reference left unresolved: the loader said which variable is not set
     path = "/".join(map(str, loc))
     message = err.message
+    if err.validator == "pattern" and isinstance(err.schema, dict) and err.schema.get("patternErrorMessage"):
+        message = f"{err.instance!r} {err.schema['patternErrorMessage']}"
     if _is_secret(err):
         message = message.replace(repr(err.instance), MASK) if repr(err.instance) in message else "invalid secret value"
     if source is not None:
@@ -250,6 +258,8 @@ def _field_schema(hint: Any, defs: dict[str, dict]) -> dict:
             out["description"] = x.text
         elif isinstance(x, Pattern):
             out["pattern"] = x.regex
+            if x.text:
+                out["patternErrorMessage"] = x.text  # shown by editors, and by _explain
         elif isinstance(x, Format):
             out["format"] = x.name
         elif isinstance(x, Secret):

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..config.partner import PartnerProfile, Partners
 from ..errors import ConfigError, GatewayError
-from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, acknowledge
+from ..formats.x12 import AckNumbers, Report, TransactionResult, Validator, WriterError, acknowledge
+from ..formats.x12.acks import numbers_needed
 from ..home import Home
 from ..store import (
     AckRecord,
@@ -64,10 +65,15 @@ class Counters:
 
     reserve: object  # callable({name: count}) -> {name: first number}, one store transaction
 
-    def numbers(self, partner_id: str, interchanges: int, groups: int) -> AckNumbers:
-        isa, gs, st = (f"ack:{partner_id}:{k}" for k in ("isa", "gs", "st"))
-        got = self.reserve({isa: max(1, interchanges), gs: max(1, groups), st: max(1, groups)})
-        return AckNumbers(interchange=_wrap(got[isa], 999_999_999), group=_wrap(got[gs], 999_999_999), transaction=_wrap(got[st], 9999))
+    def numbers(self, partner_id: str, interchanges: int, groups: int, transactions: int | None = None) -> AckNumbers:
+        """The first of ``interchanges`` ISA13s, ``groups`` GS06s and ``transactions`` (default: ``groups``) ST02s
+        reserved for acknowledgements to the partner; nothing is reserved for a count of 0 (its number is not used)."""
+        names = {k: f"ack:{partner_id}:{k}" for k in ("isa", "gs", "st")}
+        counts = {"isa": interchanges, "gs": groups, "st": groups if transactions is None else transactions}
+        got = self.reserve({names[k]: n for k, n in counts.items() if n > 0})
+        first = {k: got.get(names[k], 1) for k in names}
+        return AckNumbers(interchange=_wrap(first["isa"], 999_999_999), group=_wrap(first["gs"], 999_999_999),
+                          transaction=_wrap(first["st"], 9999))
 
 
 def _wrap(n: int, top: int) -> int:
@@ -206,14 +212,21 @@ class Stages:
 
     def _acks(self, report: Report, profile: PartnerProfile, counters: Counters, correlation_id: str) -> AckRecord | None:
         policy = profile.acks
-        groups = sum(len(ix.groups) for ix in report.interchanges)
-        wanted = any(policy.ack_to_send(g.version or ix.version) for ix in report.interchanges for g in ix.groups)
-        if not wanted and policy.ta1 == "never":
+        # Numbers are reserved for what is written only (a partner's 997 is not acknowledged): a partner checking
+        # ISA13 sequences sees no gap in normal operation (a crash between reserving and writing may leave one).
+        needed = [numbers_needed(ix, kind=policy.ack_to_send, ta1=policy.ta1) for ix in report.interchanges]
+        if not any(n[0] for n in needed):
             return None
-        numbers = counters.numbers(profile.id, len(report.interchanges), groups)
+        numbers = counters.numbers(profile.id, *(sum(n[i] for n in needed) for i in range(3)))
         us = us_for(profile, self.identity)
-        # acknowledge_report, one interchange at a time: each verdict is then known to answer its inbound interchange
-        answers = [(ix.control_number, acknowledge(ix, numbers, kind=policy.ack_to_send, ta1=policy.ta1, sender=us)) for ix in report.interchanges]
+        try:
+            # acknowledge_report, one interchange at a time: each verdict is then known to answer its inbound interchange
+            answers = [(ix.control_number, acknowledge(ix, numbers, kind=policy.ack_to_send, ta1=policy.ta1, sender=us))
+                       for ix in report.interchanges]
+        except WriterError as exc:  # e.g. our ID holds a character this partner's interchange uses as a delimiter
+            raise Stop(Problem("acknowledge", "ack.unwritable", f"the acknowledgement to partner {profile.id} cannot be written: {exc} "
+                               "(our identity in gateway.yaml, or the profile's identity.us, must not contain the delimiters of their "
+                               "interchange)"), profile.id) from None
         text = "".join(a for _, a in answers)
         if not text:
             return None

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from helpers import ROOT, SAMPLES
 
 # ZZ/ACMERETAIL -> ZZ/WIDGETCO, GS PO ACMERETAIL -> WIDGETCO, ISA15 P, one 850 (PO 4500012345)
@@ -137,6 +138,32 @@ def test_init_refuses_an_identity_x12_does_not_allow(gateway_exe, tmp_path):
     assert p.returncode == 2 and "missing --isa-qualifier" in p.stderr
 
 
+@pytest.mark.parametrize("flags, refused", [
+    (("--isa-qualifier", "ZZ", "--isa-id", "abc*def"), "--isa-id 'abc*def' is not an ISA ID"),  # the writer's delimiter
+    (("--isa-qualifier", "QQ", "--isa-id", "ABC"), "--isa-qualifier 'QQ' is not an interchange ID qualifier (X12 element I05"),
+    (("--isa-qualifier", "ZZ", "--isa-id", "ABC", "--gs-id", "A:B"), "--gs-id 'A:B' is not a GS ID"),
+])
+def test_init_refuses_an_identity_the_writer_or_our_validator_would_refuse_on_every_file(gateway_exe, tmp_path, flags, refused):
+    p = run(gateway_exe, "init", "DIR", *flags, cwd=tmp_path)
+    assert p.returncode == 2 and refused in p.stderr
+    assert not (tmp_path / "DIR").exists()
+
+
+def test_a_gateway_yaml_edited_to_an_unusable_identity_stops_serve_with_its_line_not_a_traceback_loop(gateway_exe, tmp_path):
+    assert run(gateway_exe, "init", "DIR", "--isa-qualifier", "ZZ", "--isa-id", "OURCO", cwd=tmp_path).returncode == 0
+    config = tmp_path / "DIR" / "gateway.yaml"
+    config.write_text(config.read_text().replace('isa_id: "OURCO"', 'isa_id: "abc*def"').replace('isa_qualifier: "ZZ"', 'isa_qualifier: "QQ"'))
+    serve = run(gateway_exe, "--home", "DIR", "serve", "--once", cwd=tmp_path)
+    assert serve.returncode == 1
+    assert [line.split(": ", 2)[1:] for line in serve.stderr.splitlines()] == [
+        ["DIR/gateway.yaml:6", "identity/isa_qualifier: 'QQ' is not an interchange ID qualifier (X12 element I05: 01-04, 07-20, 27-36, "
+                               "AM, NR, SA, SN, ZZ)"],
+        ["DIR/gateway.yaml:7", "identity/isa_id: 'abc*def' is not an ISA ID: 1-15 letters, digits, spaces between them and "
+                               "- . _ / & ( ) # @ (no characters X12 files use as delimiters, such as * ~ | ^ : >)"]]
+    check = run(gateway_exe, "--home", "DIR", "partner", "check", cwd=tmp_path)
+    assert check.returncode == 1 and "DIR/gateway.yaml:7: identity/isa_id: 'abc*def' is not an ISA ID" in check.stdout
+
+
 def test_a_named_connector_of_an_unknown_type_stops_serve_and_fails_partner_check(gateway_exe, tmp_path):
     home = onboard(gateway_exe, tmp_path)
     cfg = home / "gateway.yaml"
@@ -180,11 +207,11 @@ def test_init_on_a_terminal_asks_for_our_identity(gateway_exe, tmp_path):
             assert ready, f"no {text!r} after: {seen.decode(errors='replace')}"
             seen += os.read(fd, 4096)
 
-    for prompt, answer in ((b"ISA qualifier", b"\n"), (b"ISA ID", b"OUR CO!\n"), (b"GS application ID", b"OURGS\n")):
+    for prompt, answer in ((b"ISA qualifier", b"\n"), (b"ISA ID", b"OUR CO & #1\n"), (b"GS application ID", b"OURGS\n")):
         until(prompt)
         os.write(fd, answer)
     until(b"home ready")
     os.waitpid(pid, 0)
     os.close(fd)
     text = (home / "gateway.yaml").read_text()
-    assert 'isa_qualifier: "ZZ"\n  isa_id: "OUR CO!"\n  gs_ids: ["OURGS"]' in text and "CHANGE-ME" not in text
+    assert 'isa_qualifier: "ZZ"\n  isa_id: "OUR CO & #1"\n  gs_ids: ["OURGS"]' in text and "CHANGE-ME" not in text

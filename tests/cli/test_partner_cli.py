@@ -112,7 +112,7 @@ def test_add_refuses_an_existing_partner_and_bad_flags(gateway_exe, home):
     assert p.returncode == 1 and "partner 'acme' already exists" in p.stderr  # IDs differing only in case are one
     p = gw(gateway_exe, home, "partner", "add", "bolt", "--isa-qualifier", "ZZZ", "--isa-id", "B", "--receives", "85")
     assert p.returncode == 2
-    assert p.stderr.splitlines() == ["gateway: --isa-qualifier 'ZZZ': two letters or digits, e.g. ZZ, 01, 12",
+    assert p.stderr.splitlines() == ["gateway: --isa-qualifier 'ZZZ' is not an interchange ID qualifier (X12 element I05: 01-04, 07-20, 27-36, AM, NR, SA, SN, ZZ)",
                                      "gateway: --receives '85': an X12 transaction set ID such as 850"]
 
 
@@ -157,7 +157,7 @@ def test_list_shows_partners_and_flags_broken_ones(gateway_exe, home):
     assert p.returncode == 1 and "broken  INVALID: 1 problem (gateway partner check broken)" in p.stdout
     rows = json.loads(gw(gateway_exe, home, "partner", "list", "--json").stdout)
     assert [(r["id"], r["ok"]) for r in rows] == [("acme", True), ("broken", False)]
-    assert rows[1]["problems"] == ["home/partners/broken.yaml:1: identity/isa_qualifier: 'TOOLONG' does not match '^[0-9A-Z]{2}$'"]
+    assert rows[1]["problems"] == ["home/partners/broken.yaml:1: identity/isa_qualifier: 'TOOLONG' is not an interchange ID qualifier (X12 element I05: 01-04, 07-20, 27-36, AM, NR, SA, SN, ZZ)"]
 
 
 def test_check_passes_a_fresh_partner_using_an_existing_default_spec(gateway_exe, home):

@@ -181,7 +181,7 @@ def test_check_reports_identity_clashes(home):
 
 def test_check_of_an_invalid_or_unknown_profile_gives_its_problems(home):
     profile(home, "acme", "identity: {isa_qualifier: Z}\n")
-    assert check_partner(home, "acme").problems == [f"{home.display(home.partners_dir / 'acme.yaml')}:1: identity/isa_qualifier: 'Z' does not match '^[0-9A-Z]{{2}}$'"]
+    assert check_partner(home, "acme").problems == [f"{home.display(home.partners_dir / 'acme.yaml')}:1: identity/isa_qualifier: 'Z' is not an interchange ID qualifier (X12 element I05: 01-04, 07-20, 27-36, AM, NR, SA, SN, ZZ)"]
     assert "no partner 'nobody'" in check_partner(home, "nobody").problems[0]
 
 

@@ -113,13 +113,10 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[s
     ``kind(group version)``: 997, 999 or None (no functional acknowledgement for that group);
     ``ta1``: on_error (when the envelope has errors or ISA14 asks), always or never.
     """
-    d = _outbound_delimiters(ix)
-    groups = [(g, k) for g in ix.groups if not _is_ack_group(g) and not g.synthetic and (k := kind(g.version or ""))]
-    with_ta1 = needs_ta1(ix, ta1)
+    with_ta1, groups = _plan(ix, kind, ta1)
     if not with_ta1 and not groups:
         return ""
-    if ix.ack_code == "R" and not with_ta1:
-        return ""
+    d = _outbound_delimiters(ix)
     w = EnvelopeWriter(d, now=numbers.now)
     version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isascii() and ix.version.isdigit() else "00401"
     ours = (sender.isa_qualifier, sender.isa_id) if sender else (_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d))
@@ -130,11 +127,27 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[s
         date = ix.date if len(ix.date) == 6 and valid_date(ix.date) else numbers.now.strftime("%y%m%d")
         time = ix.time if len(ix.time) == 4 and valid_time(ix.time) else numbers.now.strftime("%H%M")
         w.segment("TA1", ctrl, date, time, ix.ack_code, ta1_note(ix))
-    if ix.ack_code != "R":
-        for g, k in groups:
-            _functional_ack(w, g, numbers, d, k, sender)
+    for g, k in groups:
+        _functional_ack(w, g, numbers, d, k, sender)
     w.end_interchange()
     return w.text()
+
+
+def _plan(ix: InterchangeResult, kind: Callable[[str], str | None], ta1: str) -> tuple[bool, list[tuple[GroupResult, str]]]:
+    """What the acknowledgement of ``ix`` holds: a TA1 or not, and the groups answered (with the set answering each).
+    A rejected interchange (TA104 R) gets a TA1 at most; acknowledgements and groups made up for stray sets get none."""
+    groups = [] if ix.ack_code == "R" else [
+        (g, k) for g in ix.groups if not _is_ack_group(g) and not g.synthetic and (k := kind(g.version or ""))]
+    return needs_ta1(ix, ta1), groups
+
+
+def numbers_needed(ix: InterchangeResult, *, kind: Callable[[str], str | None] = ack_set_for, ta1: str = "on_error") -> tuple[int, int, int]:
+    """The control numbers ``acknowledge`` takes for ``ix``: (interchanges, groups, transaction sets), all 0 when
+    nothing is due, so that numbers are reserved only for acknowledgements actually written."""
+    with_ta1, groups = _plan(ix, kind, ta1)
+    if not with_ta1 and not groups:
+        return 0, 0, 0
+    return 1, len(groups), len(groups)
 
 
 def acknowledge_report(report: Report, numbers: AckNumbers | None = None, *, kind: Callable[[str], str | None] = ack_set_for,

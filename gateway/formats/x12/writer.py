@@ -91,6 +91,8 @@ class EnvelopeWriter:
             if len(ident) > 15:
                 raise WriterError(f"interchange ID {ident!r} is longer than 15 characters")
         d = self.d
+        for value in (*sender, *receiver):  # the ISA is written by hand below: a delimiter in an ID would corrupt it
+            _check(value, d, "ISA")
         rep = d.repetition if version >= "00402" else "U"
         if rep is None:
             raise WriterError(f"version {version} needs a repetition separator")

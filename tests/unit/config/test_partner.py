@@ -137,7 +137,7 @@ def test_every_problem_is_reported_at_once_with_file_and_line(tmp_path):
         """)
     problems = problems_of(path)
     assert problems == [
-        f"{path}:3: identity/isa_qualifier: 'ZZZ' does not match '^[0-9A-Z]{{2}}$'",
+        f"{path}:3: identity/isa_qualifier: 'ZZZ' is not an interchange ID qualifier (X12 element I05: 01-04, 07-20, 27-36, AM, NR, SA, SN, ZZ)",
         f"{path}:5: unknown key 'colour' (allowed: gs_ids, isa_id, isa_qualifier, name, us)",
         f"{path}:9: give the transaction set (set) or the mapping spec (spec)",
         f"{path}:10: acks/ta1: 'sometimes' is not one of ['never', 'on_error', 'always']",

@@ -406,3 +406,50 @@ def test_serve_once_waits_for_a_retry_due_within_a_moment_and_leaves_a_later_one
     assert sum(w.count for w in gw.store.waiting()) == left  # the first delivery failed once
     assert len(erp.documents) == 2 - left
     assert time.monotonic() - started < 20
+
+
+def one_order(n: int) -> bytes:
+    """Acme's first order alone in its interchange (ISA13 n, PO 45000200n1)."""
+    lines = ACME_850.read_text(encoding="latin-1").splitlines(keepends=True)
+    text = "".join(lines[:20] + lines[30:]).replace("GE*2*7101~", "GE*1*7101~")
+    return renumbered(text.encode("latin-1"), f"{n:09d}", f"4{n:07d}".encode())
+
+
+def test_partner_997s_between_orders_leave_no_gap_in_our_ack_control_numbers(home, erp):
+    """Numbers are reserved for acknowledgements written: 4 orders and 3 of the partner's 997s (not acknowledged)
+    give ISA13 1..4, GS06 1..4 and ST02 0001..0004, not 1, 3, 5, 7."""
+    set_routes(home, "acme-retail", [erp_route()])
+    their_997 = (ROOT / "samples" / "x12" / "997-004010-ship-notice-rejected-with-element-errors.x12").read_bytes()
+    names = []
+    for i, (kind, n) in enumerate([("po", 1), ("ack", 2), ("ack", 3), ("po", 4), ("ack", 5), ("po", 6), ("po", 7)]):
+        name = f"{i:02d}-{kind}-{n}.x12"
+        drop(home, "acme-retail", name, one_order(n) if kind == "po" else renumbered(their_997, f"{n:09d}"))
+        names.append(name)
+        run(home, erp)  # one file at a time, in this order
+    acks = sorted((home.root / "outbound" / "acme-retail").glob("ack-*.x12"))
+    segments = [line.rstrip("~").split("*") for ack in acks for line in ack.read_text().splitlines()]
+    assert sorted(int(s[13]) for s in segments if s[0] == "ISA") == [1, 2, 3, 4]
+    assert sorted(int(s[6]) for s in segments if s[0] == "GS") == [1, 2, 3, 4]
+    assert sorted(s[2] for s in segments if s[0] == "ST") == ["0001", "0002", "0003", "0004"]
+    assert len(erp.documents) == 4 and run(home, erp).store.status()["transactions"]["recorded"] == 3
+
+
+def test_an_identity_holding_a_delimiter_of_the_partners_interchange_quarantines_the_file_once_not_a_retry_loop(home, erp):
+    """gateway.yaml refuses such an ID; one that reaches the pipeline anyway (or a partner using an allowed character
+    as a delimiter) makes the file's acknowledgement unwritable: one quarantine item saying why, nothing sent."""
+    from gateway.config.settings import OwnIdentity
+
+    set_routes(home, "acme-retail", [erp_route()])
+    drop(home, "acme-retail", "po.x12", one_order(1))
+    registry = default_registry(plugins=False)
+    registry.add(memory_connector_type("erp", erp))
+    gw = Gateway(home, environ={}, registry=registry)
+    bad = OwnIdentity(isa_qualifier="ZZ", isa_id="WIDGETCO", gs_ids=["WIDGET*CO", "WIDGETCO"])  # not validated: built by hand
+    gw.settings.identity = gw.stages.identity = bad
+    started = time.monotonic()
+    gw.serve(once=True)
+    assert time.monotonic() - started < 30
+    [q] = gw.store.quarantine_items()
+    assert q["code"] == "ack.unwritable" and q["partner"] == "acme-retail"
+    assert "GS: value 'WIDGET*CO' contains the delimiter '*'" in q["reason"] and "gateway.yaml" in q["reason"]
+    assert list((home.root / "outbound" / "acme-retail").glob("ack-*.x12")) == [] and erp.documents == {}
