@@ -25,7 +25,8 @@ def mapping_test(ctx: click.Context, paths: tuple[Path, ...], update: bool, quie
 
     PATHS are mappings directories, spec files or .fixtures folders [default: the home's
     mappings/]. A mismatch prints a unified diff (expected → actual).
-    Exit 0: all pass (or were updated); 1: a case fails.
+    A case whose spec has problems (those gateway partner check reports) fails, whatever its
+    output, and --update leaves it alone. Exit 0: all pass (or were updated); 1: a case fails.
     """
     home = working_home(ctx) if update and not paths else home_of(ctx)  # --update writes: a home's files, or those named
     roots = list(paths) or [home.mappings_dir]
@@ -35,20 +36,21 @@ def mapping_test(ctx: click.Context, paths: tuple[Path, ...], update: bool, quie
         ctx.exit(EXIT_REJECTED)
     translator = fixtures_mod.translator_for_fixtures(home, found, [Path(p) for p in engine_of(ctx).spec_dirs])
     passed = failed = updated = 0
+    linted: dict = {}
     for fixture in found:
-        outcome = fixtures_mod.run(fixture, translator)
+        outcome = fixtures_mod.run(fixture, translator, linted)
         if outcome.ok:
             passed += 1
             if not quiet:
                 click.echo(f"ok      {fixture.name}")
             continue
-        if update and outcome.actual:  # not when the input could not be translated at all
+        if update and outcome.actual and not outcome.spec_problems:  # not when the input could not be translated at all
             fixtures_mod.update(outcome)
             updated += 1
             click.echo(f"updated {fixture.name} -> {home.display(fixture.expected)}")
             continue
         failed += 1
-        click.echo(f"FAIL    {fixture.name}")
+        click.echo(f"FAIL    {fixture.name}" + (" (not updated: fix the spec errors first)" if update and outcome.spec_problems else ""))
         for line in outcome.diff().splitlines():
             click.echo(f"    {line}")
     summary = f"{passed} passed, {failed} failed" + (f", {updated} updated" if update else "")

@@ -10,7 +10,9 @@ For a spec ``mappings/<owner>/<name>.yaml`` the fixtures live in
   transaction set (ST..SE, delimiters ``* : ^ ~`` and a newline) it must give.
 
 ``run`` compares and returns a readable diff; ``update`` rewrites the
-expectation after a human has reviewed the change.
+expectation after a human has reviewed the change. A case whose spec has problems
+(``gateway.mapping.lint``, as ``gateway partner check`` finds them) fails whatever its output,
+and is never updated: an expectation must not bless what the spec gets wrong.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Outcome:
     actual: str
     expected: str | None
     error: str | None = None
-    spec_problems: list[str] = field(default_factory=list)  # what is wrong with the spec itself (failing cases only)
+    spec_problems: list[str] = field(default_factory=list)  # what is wrong with the spec itself: the case fails
 
     def diff(self) -> str:
         """What went wrong: the spec's own errors first (a broken path is the cause, not the diff it leads to)."""
@@ -109,10 +111,18 @@ def actual_text(fixture: Fixture, translator: Translator) -> str:
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def run(fixture: Fixture, translator: Translator) -> Outcome:
+def run(fixture: Fixture, translator: Translator, linted: dict | None = None) -> Outcome:
+    """The fixture's outcome; it fails when its spec has problems even if the output matches. ``linted``
+    keeps each spec's problems across the cases of one run (a spec is linted once)."""
     outcome = _run(fixture, translator)
-    if not outcome.ok:
-        outcome.spec_problems = spec_problems(fixture, translator)
+    key = (fixture.spec, fixture.owner)
+    problems = linted.get(key) if linted is not None else None
+    if problems is None:
+        problems = spec_problems(fixture, translator)
+        if linted is not None:
+            linted[key] = problems
+    outcome.spec_problems = problems
+    outcome.ok = outcome.ok and not problems
     return outcome
 
 
@@ -158,6 +168,10 @@ def _shown(file: str) -> str:
 
 
 def update(outcome: Outcome) -> None:
+    """Rewrite the expectation with today's output; refused (``GatewayError``) while the spec has problems."""
+    if outcome.spec_problems:
+        raise GatewayError(f"{outcome.fixture.name}: not updated: its spec has {len(outcome.spec_problems)} problem"
+                           f"{'s' * (len(outcome.spec_problems) != 1)} (spec error lines); fix the spec first", code="mapping.spec_invalid")
     outcome.fixture.expected.write_text(outcome.actual, encoding="utf-8")
 
 

@@ -24,6 +24,7 @@ from .fixtures import (
 )
 
 _TRANSLATORS: dict[Path, Translator] = {}
+_LINTED: dict[Path, dict] = {}  # per mappings root: each spec's lint problems, found once
 
 
 def _translator(fixture: Fixture) -> Translator:
@@ -56,7 +57,7 @@ class FixtureItem(pytest.Item):
         self.fixture = fixture
 
     def runtest(self) -> None:
-        outcome = run(self.fixture, _translator(self.fixture))
+        outcome = run(self.fixture, _translator(self.fixture), _LINTED.setdefault(mappings_root_of(self.fixture), {}))
         if not outcome.ok:
             raise MappingMismatch(outcome.diff())
 

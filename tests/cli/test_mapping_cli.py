@@ -98,3 +98,31 @@ def test_the_pytest_plugin_fails_a_mismatching_fixture_with_its_diff(acme_home):
     assert f"mapping fixture acme-retail/850-004010-in::{CASE}.x12 does not match:" in p.stdout
     assert '+    "department": "0077",' in p.stdout
     assert "1 failed, 4 passed" in p.stdout
+
+
+def test_update_refuses_to_bless_a_case_whose_spec_has_errors_and_a_matching_case_still_fails(gateway_exe, acme_home):
+    """Before: --update wrote the spec's errors into the expectation, and mapping test then passed while partner
+    check failed. The case fails with its spec errors first, --update leaves it alone (exit 1)."""
+    spec = acme_home / "mappings" / "acme-retail" / "850-004010-in.yaml"
+    spec.write_text(spec.read_text().replace('"REF[REF01=19]/REF02"', '"REF[REF01=19]/REF92"'))
+    line = next(n for n, text in enumerate(spec.read_text().splitlines(), 1) if "REF92" in text)
+    path = expected_file(acme_home)
+    reviewed = path.read_text()
+    fixtures = str(acme_home / "mappings" / "acme-retail" / "850-004010-in.fixtures")
+    p = run([gateway_exe, "mapping", "test", "--update", fixtures], home=acme_home, cwd=acme_home.parent)
+    assert p.returncode == 1 and not [line for line in p.stdout.splitlines() if line.startswith("updated ")]
+    assert f"FAIL    acme-retail/850-004010-in::{CASE}.x12 (not updated: fix the spec errors first)" in p.stdout
+    assert (f"    spec error: home/mappings/acme-retail/850-004010-in.yaml:{line}: path 'REF[REF01=19]/REF92': "
+            "REF has no element 92 in the X12 850 004010 spec (it has 4)") in p.stdout
+    assert path.read_text() == reviewed
+    # an expectation blessed before (by an older --update, or by hand) does not make the case pass
+    from gateway.home import Home
+    from gateway.testing.fixtures import actual_text, translator_for_fixtures
+
+    [fixture] = [f for f in discover(Path(fixtures)) if f.input.name == f"{CASE}.x12"]
+    path.write_text(actual_text(fixture, translator_for_fixtures(Home(acme_home, True), [fixture])))
+    p = run([gateway_exe, "mapping", "test", fixtures], home=acme_home, cwd=acme_home.parent)
+    assert p.returncode == 1 and f"FAIL    acme-retail/850-004010-in::{CASE}.x12" in p.stdout and "spec error: " in p.stdout
+    spec.write_text(spec.read_text().replace("REF92", "REF02"))
+    path.write_text(reviewed)
+    assert run([gateway_exe, "mapping", "test", "-q", fixtures], home=acme_home, cwd=acme_home.parent).returncode == 0
