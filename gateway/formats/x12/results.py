@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .delimiters import Delimiters
-from .findings import Finding
+from .findings import Finding, Findings
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
@@ -34,6 +34,11 @@ FATAL_INTERCHANGE = frozenset(
 )
 
 
+def omitted(findings: list[Finding]) -> int:
+    """How many findings like those listed were left out (see ``Findings``)."""
+    return getattr(findings, "omitted", 0)
+
+
 def _status(findings: list[Finding]) -> str:
     if any(f.severity == "error" for f in findings):
         return REJECTED
@@ -52,7 +57,7 @@ class TransactionResult:
     offset: int = 0
     segment_number: int = 0  # of the ST in the file
     segment_count: int = 0  # ST..SE inclusive as counted
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=Findings)
     segments: list[str] | None = None  # kept when the caller asks for them
 
     @property
@@ -73,6 +78,7 @@ class TransactionResult:
             "segment_count": self.segment_count,
             "offset": self.offset,
             "errors": [f.to_dict() for f in self.findings],
+            **({"errors_omitted": n} if (n := omitted(self.findings)) else {}),
         }
 
 
@@ -88,7 +94,7 @@ class GroupResult:
     agency: str = ""
     version: str = ""  # GS08
     offset: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=Findings)
     transactions: list[TransactionResult] = field(default_factory=list)
     received: int = 0
     stated: int | None = None  # GE01
@@ -116,7 +122,7 @@ class InterchangeResult:
     offset: int
     elements: list[str] = field(default_factory=list)  # ISA01..ISA16
     delimiters: Delimiters | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=Findings)
     groups: list[GroupResult] = field(default_factory=list)
     group_count: int = 0
     ta1_segments: list[str] = field(default_factory=list)  # TA1s received inside this interchange
@@ -155,7 +161,7 @@ class Report:
 
     source: str
     interchanges: list[InterchangeResult] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)  # outside any interchange
+    findings: list[Finding] = field(default_factory=Findings)  # outside any interchange
 
     def transactions(self) -> list[TransactionResult]:
         return [t for i in self.interchanges for g in i.groups for t in g.transactions]
@@ -202,4 +208,9 @@ class Report:
             ],
             "transactions": [t.to_dict() for t in self.transactions()],
             "envelope_errors": env,
+            **({"envelope_errors_omitted": n} if (n := self.envelope_omitted()) else {}),
         }
+
+    def envelope_omitted(self) -> int:
+        """Envelope findings left out of the lists (see ``Findings``)."""
+        return omitted(self.findings) + sum(omitted(i.findings) + sum(omitted(g.findings) for g in i.groups) for i in self.interchanges)
