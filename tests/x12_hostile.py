@@ -163,10 +163,12 @@ def deep_hl_856(levels: int, base: Path = SAMPLE_856) -> bytes:
     return _with_levels(base, chain, levels)
 
 
-def wide_hl_856(loops: int, base: Path = SAMPLE_856) -> bytes:
+def wide_hl_856(loops: int, base: Path = SAMPLE_856, *, misnumbered: bool = False) -> bytes:
     """``base`` with ``loops`` HL loops (shipment, order, then item after item): past the map's 200,000 HL loops
-    every one is an error (``loop.max_exceeded``), the millions of findings that once filled memory."""
-    chain = ["HL*1**S*1", "HL*2*1*O*1"] + [f"HL*{i}*2*I*0" for i in range(3, loops + 1)]
+    every one is an error (``loop.max_exceeded``), the millions of findings that once filled memory.
+    ``misnumbered``: every item's HL01 is one too high (``hl.id_sequence``), an error per loop from the start."""
+    shift = 1 if misnumbered else 0
+    chain = ["HL*1**S*1", "HL*2*1*O*1"] + [f"HL*{i + shift}*2*I*0" for i in range(3, loops + 1)]
     return _with_levels(base, chain, loops)
 
 
