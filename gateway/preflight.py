@@ -7,11 +7,15 @@ settings to come), so two checks stand between a profile and ``gateway serve``:
 * ``unsupported``: settings the model accepts but this version does not act on: channels other
   than ``drop_folder`` (sftp, as2, api), ``documents.sends`` (nothing is sent to partners yet),
   ``acks.expect`` of a 997 or 999 and ``acks.overdue_hours`` (nothing is sent, so nothing is
-  awaited), ``acks.request_ta1`` and ``identity.us``;
-* ``route_problems``: routes naming a connector the registry does not know, or options it rejects.
+  awaited), ``acks.request_ta1``, ``identity.us``, and a drop folder's ``stable_seconds`` outside
+  ``complete_when: stable``;
+* ``route_problems``: routes naming a connector the registry does not know, or options it rejects;
+* ``MappingLint``: the mapping specs the partner's received documents are mapped with, checked as
+  ``gateway partner check`` checks them (``gateway.mapping.lint``): a path naming an element the
+  X12 spec does not have would otherwise map nothing at run time, for every document.
 
-``gateway partner check`` reports both (with everything else it checks). ``gateway serve``
-serves only partners whose profile loads and passes both (``not_served``): the others are logged
+``gateway partner check`` reports all of them (with everything else it checks). ``gateway serve``
+serves only partners whose profile loads and passes them (``not_served``): the others are logged
 at error level with every problem, listed by ``gateway status``, their drop folders are not read
 (files wait there) and work already queued for them is quarantined with
 ``partner.profile_invalid`` until the profile is fixed.
@@ -19,8 +23,11 @@ at error level with every problem, listed by ``gateway status``, their drop fold
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from .config.partner import LoadedProfile, Partners
 from .errors import ConfigError
@@ -53,7 +60,19 @@ def unsupported(loaded: LoadedProfile) -> list[str]:
         flag(("acks", "request_ta1"), "acks.request_ta1", "a TA1 the partner sends back is not reconciled; remove it")
     if p.identity.us is not None:
         flag(("identity", "us"), "identity.us", "the gateway does not check the receiver ID or use a per-partner one; remove it")
+    drop = p.channels.drop_folder
+    if drop is not None and drop.complete_when != "stable" and "stable_seconds" in _given(source.data, "channels", "drop_folder"):
+        flag(("channels", "drop_folder", "stable_seconds"), "channels.drop_folder.stable_seconds",
+             f"it applies to complete_when: stable only, and this folder's complete_when is {drop.complete_when}; "
+             "remove it or set complete_when: stable")
     return out
+
+
+def _given(data, *keys: str) -> dict:
+    """The mapping at ``keys`` of a profile as written (the model fills in defaults, so it cannot say what was given)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
 
 
 def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
@@ -69,8 +88,125 @@ def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
     return out
 
 
-def not_served(partners: Partners, registry=None, context=None) -> dict[str, list[str]]:
-    """Partner ID -> why ``gateway serve`` does not serve it (its profile does not load, or fails the checks above)."""
+class MappingLint:
+    """The problems ``gateway.mapping.lint`` finds in the mapping specs a partner's received documents use.
+
+    Results are kept per spec and partner table names, with the stamp (path, mtime, size) of each file of
+    the spec's ``extends`` chain: many partners sharing the default specs cost one lint of each, and a
+    reload lints again only a spec whose files changed (or were shadowed by a new file). They are kept
+    in ``store/mapping-lint.json`` too, so that ``gateway status`` and the next start of ``serve`` read
+    them instead of loading every spec; that file is used only by the same gateway code, X12 specs and
+    ``--spec-dir`` folders (a fingerprint of their files' stamps), and losing it costs one lint."""
+
+    CACHE = "mapping-lint.json"
+
+    def __init__(self, home: Home, spec_dirs: list | None = None, x12=None) -> None:
+        self.home = home
+        self.spec_dirs = [Path(d) for d in spec_dirs or []]
+        self._x12 = x12  # gateway.formats.x12.SpecLibrary: what the specs' paths are checked against (made when needed)
+        self._fingerprint = _fingerprint([Path(__file__).parent, *self.spec_dirs])
+        self._found: dict[tuple, tuple[list, list[str]]] = {}  # (spec, table names) -> (its chain's files and stamps, problems)
+        self._load()
+
+    @property
+    def x12(self):
+        if self._x12 is None:
+            from .formats.x12 import SpecLibrary, bundled_dirs
+
+            self._x12 = SpecLibrary(bundled_dirs() + self.spec_dirs)
+        return self._x12
+
+    def problems(self, loaded: LoadedProfile, mappings) -> list[str]:
+        """``file:line: ...`` for each problem of the specs ``loaded`` maps received documents with (``mappings``:
+        the ``gateway.mapping.spec.SpecLibrary`` the translator uses)."""
+        out: list[str] = []
+        tables = loaded.profile.tables
+        for i, entry in enumerate(loaded.profile.documents.receives):
+            name = entry.spec_name("receives")
+            where = loaded.source.where(("documents", "receives", i) + (("spec",) if entry.spec else ()))
+            if mappings.path_of(name) is None:
+                roots = ", ".join(self.home.display(r) for r in mappings.roots)
+                out.append(f"{where}: mapping spec {name!r} not found (no {name}.yaml under {roots})")
+                continue
+            try:
+                found = self._lint(mappings, name, tables)
+            except ConfigError as exc:
+                out.append(f"{where}: mapping spec {name!r} does not load:")
+                out += [f"  {p}" for p in exc.problems]
+                continue
+            out += [p for p in found if p not in out]
+        return out
+
+    def _lint(self, mappings, name: str, tables: dict) -> list[str]:
+        key = (name, tuple(sorted(tables)))
+        kept = self._found.get(key)
+        if kept is None or not all(mappings.path_of(n) == Path(path) and _stamp(Path(path)) == tuple(stamp) for n, path, stamp in kept[0]):
+            from .mapping.lint import lint_spec
+
+            chain, spec = [], name
+            for data, source in mappings.chain(name):
+                chain.append((spec, source.name, _stamp(Path(source.name))))
+                spec = data.get("extends")
+            kept = self._found[key] = (chain, lint_spec(mappings, name, self.x12, tables=tables).problems)
+            self._save()
+        return [self._shown(p, kept[0]) for p in kept[1]]
+
+    def _shown(self, problem: str, chain: list) -> str:
+        """Problems are kept with the spec files' full paths; shown as the home shows paths (relative to the current directory)."""
+        for _name, path, _stamp_ in chain:
+            if problem.startswith(path + ":"):
+                return self.home.display(Path(path)) + problem[len(path):]
+        return problem
+
+    @property
+    def _file(self) -> Path:
+        return self.home.root / "store" / self.CACHE
+
+    def _load(self) -> None:
+        try:
+            doc = json.loads(self._file.read_text(encoding="utf-8"))
+            if doc.get("fingerprint") == self._fingerprint:
+                for e in doc["specs"]:
+                    self._found[(e["spec"], tuple(e["tables"]))] = ([tuple(c) for c in e["chain"]], list(e["problems"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            self._found = {}  # none yet, or unreadable: lint again
+
+    def _save(self) -> None:
+        """Best effort: a store folder that is missing or not writable (status run by another user) only costs a lint."""
+        if not self._file.parent.is_dir():
+            return
+        doc = {"fingerprint": self._fingerprint,
+               "specs": [{"spec": k[0], "tables": list(k[1]), "chain": v[0], "problems": v[1]} for k, v in self._found.items()]}
+        tmp = self._file.with_name(f".{self.CACHE}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(doc), encoding="utf-8")
+            os.replace(tmp, self._file)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _fingerprint(roots: list[Path]) -> str:
+    """The stamps of every file under ``roots`` (the gateway's code and X12 specs, extra spec folders), hashed."""
+    stamps = []
+    for root in roots:
+        for dirpath, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            stamps += [f"{os.path.join(dirpath, name)}\0{_stamp(Path(dirpath) / name)}" for name in files]
+    return hashlib.sha256("\n".join(sorted(stamps)).encode()).hexdigest()
+
+
+def not_served(partners: Partners, registry=None, context=None, *, lint: MappingLint | None = None,
+               mappings=None) -> dict[str, list[str]]:
+    """Partner ID -> why ``gateway serve`` does not serve it (its profile does not load, or fails the checks above).
+    With ``lint`` the mapping specs are checked too (``mappings``: the spec library used at run time)."""
     from .connectors import ConnectorContext, default_registry
 
     registry = registry or default_registry()
@@ -83,11 +219,16 @@ def not_served(partners: Partners, registry=None, context=None) -> dict[str, lis
             out[pid] = exc.problems
             continue
         problems = unsupported(loaded) + route_problems(loaded, registry, context)
+        if lint is not None:
+            problems += lint.problems(loaded, mappings)
         if problems:
             out[pid] = problems
     return out
 
 
-def home_not_served(home: Home, environ: Mapping[str, str] | None = None) -> dict[str, list[str]]:
-    """``not_served`` for a home's partners (``gateway status``)."""
-    return not_served(Partners(home, environ=environ))
+def home_not_served(home: Home, environ: Mapping[str, str] | None = None, spec_dirs: list | None = None) -> dict[str, list[str]]:
+    """``not_served`` for a home's partners, mapping specs checked as ``serve`` checks them (``gateway status``)."""
+    from .mapping.spec import SpecLibrary as Mappings
+
+    lint = MappingLint(home, spec_dirs)
+    return not_served(Partners(home, environ=environ), lint=lint, mappings=Mappings(home.mapping_roots()))

@@ -74,6 +74,7 @@ class Translated:
     set_id: str = ""
     control_number: str = ""
     spec: str = ""
+    offset: int = 0  # of its ST in the file (X12): how far reading has got, for progress
 
     @property
     def ok(self) -> bool:
@@ -183,7 +184,7 @@ class Translator:
 
     def _x12_set(self, validator: Validator, ix, group, t, partner: PartnerView | None, name: str) -> Translated:
         version = (t.convention or group.version or "")[:6] or "004010"
-        out = Translated(None, set_id=t.set_id, control_number=t.control_number)
+        out = Translated(None, set_id=t.set_id, control_number=t.control_number, offset=t.offset)
         if t.status == "rejected":
             for f in t.findings:
                 if f.severity == "error" and f.code != "transaction.segment_errors":

@@ -14,9 +14,12 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +168,23 @@ def batch(count: int, sets: Callable[[int], int], *, first_isa13: int = 100, fir
         out.files[name] = (first_isa13 + i, pos)
         data[name] = acme_850s(first_isa13 + i, pos)
     return out, data
+
+
+# -- an ERP over HTTP --------------------------------------------------------------------------------
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A local HTTP server answering with ``handler`` in a thread of this process; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 # -- the CLI ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 EXIT_USAGE = 2  # as click's usage errors
+EXIT_WAITING = 3  # serve --once: work left waiting for a retry
 EXIT_INTERNAL = 70  # EX_SOFTWARE
 
 

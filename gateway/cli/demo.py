@@ -41,7 +41,7 @@ def demo(ctx: click.Context, directory: Path | None, keep: bool) -> None:
     setup_logs("text", "warning")
     gw = Gateway(home)
     try:
-        gw.serve(once=True, progress=lambda s: click.echo(f"... {s.files} files received, {s.work} work items done", err=True))
+        gw.serve(once=True, progress=lambda s: click.echo(f"... {s.files} files received, {s.delivered} documents delivered", err=True))
         status = gw.store.status()
     finally:
         gw.close()

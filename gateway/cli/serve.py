@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, setup_logs, working_home
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_WAITING, engine_of, setup_logs, working_home
 
 
 @click.command()
@@ -20,7 +20,19 @@ from gateway.cli._common import EXIT_OK, EXIT_REJECTED, engine_of, setup_logs, w
 @click.pass_context
 def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, log_level: str | None, no_channels: bool) -> None:
     """Run the gateway: watch the partners' drop folders, store what arrives, validate, acknowledge, map and
-    deliver, until SIGTERM or SIGINT (work in hand is finished, claimed work released). Exit 0 on a clean stop."""
+    deliver, until SIGTERM or SIGINT (work in hand is finished, claimed work released).
+
+    With --once, what is waiting is processed and the command exits; on a terminal a status line on stderr
+    shows files received, documents delivered and quarantined, and work queued.
+
+    \b
+    Exit status:
+      0  a clean stop; with --once, nothing is left to do
+      1  bad settings or store; with --once, a partner not served
+         (its files wait)
+      3  with --once, work left waiting for a retry (a delivery after
+         an HTTP 503, say): a line says how many, when and why
+    """
     import signal
     import subprocess
 
@@ -52,12 +64,72 @@ def serve(ctx: click.Context, once: bool, workers: int, log_format: str | None, 
 
     log = logging.getLogger("gateway.serve")
     log.info("serving %s with store %s (%d worker process%s)", home.root, gw.store.describe(), workers, "es" * (workers != 1))
+    line, progress = _status_line(gw) if once and not no_channels else (None, None)
+    waiting = []
     try:
-        summary = gw.serve(once=once, channels=not no_channels)
+        summary = gw.serve(once=once, channels=not no_channels, progress=progress)
+        codes = [child.wait() for child in children]
+        if once and not no_channels and not gw.stopping:  # the extra workers are done too: what is left is left
+            waiting = gw.store.waiting()
     finally:
+        if line is not None:
+            line.clear()
         gw.close()
-    codes = [child.wait() for child in children]
-    log.info("stopped: %d files received, %d work items done", summary.files, summary.work)
+    log.info("stopped: %s", _done(summary))
+    for w in waiting:
+        log.warning("%s", _waiting_line(w))
     if gw.not_served and not no_channels:  # --once: files of those partners are left waiting, so not a clean run
         log.error("%d partner(s) not served, their files wait: %s (see gateway partner check)", len(gw.not_served), ", ".join(gw.not_served))
-    ctx.exit(EXIT_REJECTED if any(codes) or (once and gw.not_served and not no_channels) else EXIT_OK)
+    if any(codes) or (once and gw.not_served and not no_channels):
+        ctx.exit(EXIT_REJECTED)
+    ctx.exit(EXIT_WAITING if waiting else EXIT_OK)
+
+
+def _done(s) -> str:
+    """``6 files received, 9 documents delivered, 1 quarantined, 5 acknowledgements written``"""
+    return f"{_n(s.files, 'file')} received, {_n(s.delivered, 'document')} delivered, {s.quarantined} quarantined, {_n(s.acks, 'acknowledgement')} written"
+
+
+_KINDS = {  # work kind -> what waits, as people say it (one, several)
+    "delivery": ("delivery", "deliveries"), "ack": ("acknowledgement", "acknowledgements"), "receipt": ("file", "files"),
+    "reprocess": ("reprocessed item", "reprocessed items"), "map": ("file to map", "files to map"),
+    "transaction": ("document to map", "documents to map")}
+
+
+def _waiting_line(w) -> str:
+    """``2 deliveries wait for a retry (next at 18:42:10 UTC, in 4s): POST http://erp/orders -> 503 ...``"""
+    from datetime import UTC, datetime
+
+    one, several = _KINDS.get(w.kind, (w.kind, w.kind))
+    seconds = max(0, round((w.next_at - datetime.now(UTC).replace(tzinfo=None)).total_seconds()))  # the store keeps UTC, naive
+    why = f": {w.last_error}" if w.last_error else ""
+    return f"{_n(w.count, one, several)} wait{'s' * (w.count == 1)} for a retry (next at {w.next_at:%H:%M:%S} UTC, in {seconds}s){why}"
+
+
+def _n(count: int, one: str, several: str | None = None) -> str:
+    return f"{count} {one if count == 1 else several or one + 's'}"
+
+
+def _status_line(gw):
+    """``serve --once`` on a terminal: a line on stderr with files, documents and the queue, about once a second
+    (None elsewhere). Returns the line and the progress callback for ``Gateway.serve``."""
+    import logging
+
+    from gateway.cli.progress import StatusLine
+    from gateway.errors import StoreError
+
+    line = StatusLine()
+    if not line.active:
+        return None, None
+    for handler in dict.fromkeys(logging.getLogger("gateway").handlers + logging.getLogger().handlers):  # often one handler for both
+        handler.addFilter(line.log_filter())
+
+    def progress(s) -> None:
+        try:
+            queued = gw.store.pending_work()
+        except StoreError:
+            return  # the serve loop says so
+        line.show(f"{_n(s.files, 'file')} received, {_n(s.delivered, 'document')} delivered, {s.quarantined} quarantined, "
+                  f"{_n(queued, 'work item')} queued")
+
+    return line, progress

@@ -32,10 +32,14 @@ def translate(ctx: click.Context, file: str, partner_id: str | None, spec_name: 
     translated; 1: a document failed (rejected by validation, a mapping or schema error), there was
     nothing to translate, or the partner or its mapping is misconfigured; 2: FILE cannot be read
     (or is a flat file given without --partner).
+
+    A file that takes more than a second shows its progress (bytes read, documents) on stderr when
+    stderr is a terminal; never on a pipe, never on stdout.
     """
+    progress = _Progress(file)
     try:
         result, documents = _translator(ctx).stream(file, partner_id, spec_name)
-        failed = _emit_documents(result, documents, fmt)
+        failed = _emit_documents(result, documents, fmt, progress)
     except UnreadableInput as exc:
         click.echo(f"gateway: {exc}", err=True)
         ctx.exit(EXIT_UNREADABLE)
@@ -52,7 +56,32 @@ def translate(ctx: click.Context, file: str, partner_id: str | None, spec_name: 
     ctx.exit(EXIT_REJECTED if failed else EXIT_OK)
 
 
-def _emit_documents(result, documents, fmt: str) -> bool:
+class _Progress:
+    """How far ``translate`` has got in FILE, on a terminal's stderr (see ``gateway.cli.progress``)."""
+
+    def __init__(self, file: str) -> None:
+        from gateway.cli.progress import StatusLine
+
+        self.line = StatusLine()
+        try:
+            self.total = Path(file).stat().st_size if self.line.active else 0
+        except OSError:
+            self.total = 0  # the error comes from reading it
+        self.name = Path(file).name
+
+    def update(self, offset: int, documents: int) -> None:
+        if not self.line.active:
+            return
+        from gateway.cli.progress import size
+
+        where = f"{offset * 100 // self.total}% ({size(offset)} of {size(self.total)})" if self.total else size(offset)
+        self.line.show(f"translating {self.name}: {where}, {documents} document{'s' * (documents != 1)}")
+
+    def clear(self) -> None:
+        self.line.clear()
+
+
+def _emit_documents(result, documents, fmt: str, progress: _Progress | None = None) -> bool:
     """Writes documents as they come (a 500 MB file never sits in memory); True when something failed.
 
     The JSON list is closed even when reading stops on an error half-way: stdout stays valid JSON
@@ -64,6 +93,8 @@ def _emit_documents(result, documents, fmt: str) -> bool:
         out.write("[")
     try:
         for translated in documents:
+            if progress is not None and (translated.issues or len(result.notes) > reported):
+                progress.clear()  # before other lines on the same terminal
             for note in result.notes[reported:]:  # notes fill in as the file is read
                 click.echo(f"{result.source}: note: {note}", err=True)
             reported = len(result.notes)
@@ -73,6 +104,8 @@ def _emit_documents(result, documents, fmt: str) -> bool:
                 field = f" {issue.field}" if issue.field else ""
                 click.echo(f"{result.source}: {label}: {issue.severity}: {issue.code}{field}{at}: {issue.message}", err=True)
             seen += 1
+            if progress is not None:
+                progress.update(translated.offset, seen)
             if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
                 failed += 1
                 continue
@@ -83,6 +116,8 @@ def _emit_documents(result, documents, fmt: str) -> bool:
                 out.write(text + "\n")
             count += 1
     finally:
+        if progress is not None:
+            progress.clear()
         if fmt == "json":
             out.write("\n]\n" if count else "]\n")
     for note in result.notes[reported:]:

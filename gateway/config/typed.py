@@ -16,6 +16,7 @@ Validation uses jsonschema with validators compiled once per model.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 from dataclasses import dataclass
@@ -193,8 +194,14 @@ def _is_secret(err) -> bool:
 # -- schema derivation ----------------------------------------------------------------------------
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    # get_type_hints evaluates every annotation string again on each call; models are built per spec and profile.
+    return get_type_hints(cls, include_extras=True)
+
+
 def _object_schema(cls: type, defs: dict[str, dict]) -> dict:
-    hints = get_type_hints(cls, include_extras=True)
+    hints = _hints(cls)
     props: dict[str, dict] = {}
     required: list[str] = []
     for f in dataclasses.fields(cls):
@@ -295,7 +302,7 @@ def build(hint: Any, value: Any) -> Any:
         return None if value is None else build(inner, value)
     origin = get_origin(base)
     if dataclasses.is_dataclass(base) and isinstance(base, type):
-        hints = get_type_hints(base, include_extras=True)
+        hints = _hints(base)
         kwargs = {}
         for f in dataclasses.fields(base):
             if isinstance(value, dict) and f.name in value:
@@ -323,7 +330,7 @@ def _dump(value: Any, reveal: bool, secret: bool = False) -> Any:
     if secret and not reveal and value is not None:
         return MASK
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        hints = get_type_hints(type(value), include_extras=True)
+        hints = _hints(type(value))
         out = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)

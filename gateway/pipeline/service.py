@@ -8,8 +8,8 @@ started is released for other workers, channels and connectors are closed.
 Profiles and mapping specs are re-read when a file under ``partners/`` or ``mappings/``
 changes, so a fix followed by ``gateway quarantine reprocess`` needs no restart.
 
-A partner whose profile does not load, or says what this version does not honour (see
-``gateway.preflight``), is not served: every problem is logged at error level at start-up and
+A partner whose profile does not load, says what this version does not honour, or whose
+mapping specs fail their lint (see ``gateway.preflight``), is not served: every problem is logged at error level at start-up and
 after each change, its drop folder is not read (its files wait there), work already queued for
 it is quarantined with ``partner.profile_invalid``; the other partners run.
 """
@@ -31,17 +31,20 @@ from ..config.settings import Settings, load_settings
 from ..connectors import ConnectorContext, default_registry
 from ..errors import StoreError
 from ..home import Home
-from ..preflight import not_served
+from ..preflight import MappingLint, not_served
 from ..store import Problem, Receipt, Store
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
-from .worker import Worker
+from .worker import Tally, Worker
 
 log = logging.getLogger("gateway.serve")
 
 
 @dataclass(slots=True)
-class Summary:
+class Summary(Tally):
+    """What one ``serve`` run did: files received, work items done, and the worker's ``Tally`` (documents
+    delivered, items quarantined, acknowledgements written)."""
+
     files: int = 0  # handed over by channels in this run
     work: int = 0  # work items done in this run
 
@@ -73,6 +76,8 @@ class Gateway:
         self._connectors: dict[tuple, object] = {}
         self._channels: list = []
         self._stamp: tuple | None = None
+        self._summary: Summary | None = None  # of the running serve
+        self._lint: MappingLint | None = None  # kept across reloads: it re-lints only changed specs
         self._load()
 
     # -- configuration -----------------------------------------------------------------------------
@@ -80,7 +85,10 @@ class Gateway:
     def _load(self) -> None:
         self.partners = Partners(self.home, environ=self.environ)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
-        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ))
+        if self._lint is None:
+            self._lint = MappingLint(self.home, self.spec_dirs, self.translator.x12_library)
+        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ), lint=self._lint,
+                                     mappings=self.translator.mappings)
         self.stages = Stages(self.home, self.partners, self.translator, self.not_served)
         self._close_connectors()
         self._stamp = self._config_stamp()
@@ -164,6 +172,8 @@ class Gateway:
         problem = Problem("receive", "intake.changed_after_read",
                           f"{inbound.name} changed after it was read: {detail}; its final content is taken again as a new file")
         held = self.store.hold_receipt(receipt.id, problem)
+        if held and self._summary is not None:
+            self._summary.quarantined += 1
         log.error("%s changed after it was read (%s): %s", inbound.name, detail,
                   "stored copy quarantined" if held else "stored copy already being processed",
                   extra={"correlation_id": receipt.correlation_id, "partner": inbound.partner_id})
@@ -187,9 +197,14 @@ class Gateway:
         self._stop.set()
         self._wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop`` was called (a signal): a run that ends then has not necessarily done everything."""
+        return self._stop.is_set()
+
     def serve(self, *, once: bool = False, channels: bool = True, progress: Callable[[Summary], None] | None = None) -> Summary:
-        worker = Worker(self, self.worker_id(), self._stop.is_set)
-        summary = Summary()
+        summary = self._summary = Summary()
+        worker = Worker(self, self.worker_id(), self._stop.is_set, summary)
         self.store.release_dead(socket.gethostname(), process_alive)
         if channels:
             self._open_channels()

@@ -13,6 +13,10 @@ Work kinds and what they do:
 Side effects happen only after the rows that call for them are committed, and each is
 idempotent (ack files and folder deliveries have fixed names, HTTP deliveries carry an
 idempotency key), so running a stage again after a crash changes nothing twice.
+
+Logs at info level speak of files and documents, once per batch: ``delivered 37 documents to erp
+(acme-retail: 37 purchase_order)``; a document's own lines (each retry) are at debug level. What a
+worker did is counted in its ``Tally``, in the same units.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import logging
 import random
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ..channels.drop_folder import write_outbound
 from ..connectors import ConnectorContext, DeliveryItem
@@ -36,12 +42,23 @@ FILE_KINDS = ("receipt", "reprocess", "map", "transaction")
 BATCH_KINDS = ("ack", "delivery")
 
 
+@dataclass(slots=True)
+class Tally:
+    """What workers did, as people count it: documents delivered (once per target they went to), items
+    quarantined (a file, a document or a delivery), acknowledgements written."""
+
+    delivered: int = 0
+    quarantined: int = 0
+    acks: int = 0
+
+
 class Worker:
-    def __init__(self, runtime, worker_id: str, stopping: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, runtime, worker_id: str, stopping: Callable[[], bool] = lambda: False, tally: Tally | None = None) -> None:
         self.rt = runtime
         self.id = worker_id
         self.stopping = stopping  # true once a shutdown was asked for: long batches stop early
         self.processed = 0  # work items done, for progress reports
+        self.tally = tally if tally is not None else Tally()
 
     @property
     def store(self) -> Store:
@@ -81,11 +98,14 @@ class Worker:
                                                seen=self.store.seen_interchanges, counters=Counters(self.store.next_counters))
         except Stop as stop:
             self.store.quarantine_receipt(w, r.id, stop.problem, stop.partner_id, owner=self.id)
+            self.tally.quarantined += 1
             log.warning("%s quarantined: %s: %s", r.name, stop.problem.code, stop.problem.reason,
                         extra={"correlation_id": r.correlation_id, "partner": stop.partner_id})
             return
         acks, follow = self.store.record_envelope(w, r.id, rec, claim=self._claim())
-        for tr in [tr for ix in rec.interchanges for g in ix.groups for tr in g.transactions if tr.problem is not None]:
+        rejected = [tr for ix in rec.interchanges for g in ix.groups for tr in g.transactions if tr.problem is not None]
+        self.tally.quarantined += len(rejected)
+        for tr in rejected:
             log.warning("%s quarantined: %s: %s", r.name, tr.problem.code, tr.problem.reason,
                         extra={"correlation_id": tr.correlation_id, "partner": rec.partner_id})
         sets = sum(len(g.transactions) for ix in rec.interchanges for g in ix.groups) + len(rec.documents)
@@ -102,17 +122,20 @@ class Worker:
             log.info("acknowledgement written: %s", ack.path, extra={"correlation_id": r.correlation_id, "partner": rec.partner_id})
         if follow is None:
             self.store.acks_written(written)
+            self.tally.acks += len(written)
             return
         try:
             self.map(follow, parsed, r.name, written)  # recorded with the mapping: one commit fewer
         except Exception:
             self.store.acks_written(written)  # they are out: never written a second time
+            self.tally.acks += len(written)
             raise
 
     def map(self, w: Work, parsed: Parsed | None = None, name: str | None = None, acks: list[PendingAck] | None = None) -> None:
         pending = self.store.transactions_to_map(w)
         if not pending:
             self.store.acks_written(acks or [])
+            self.tally.acks += len(acks or [])
             self.store.drop_work([w.id])
             return
         if parsed is None or name is None:
@@ -123,12 +146,16 @@ class Worker:
             except Stop as stop:
                 self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=stop.problem) for p in pending], claim=self._claim(),
                                           acks=acks)
+                self.tally.quarantined += len(pending)
+                self.tally.acks += len(acks or [])
                 return
         records = self.stages.map_transactions(pending, parsed, name)
         for rec in records:
             if rec.problem is not None:
                 log.warning("%s quarantined: %s: %s", name, rec.problem.code, rec.problem.reason, extra={"correlation_id": rec.correlation_id})
         pending_deliveries = self.store.record_mapping(w, records, claim=self._claim(), acks=acks)
+        self.tally.quarantined += sum(rec.problem is not None for rec in records)
+        self.tally.acks += len(acks or [])
         # The map work is done and committed: a failure now belongs to the deliveries.
         self._guard(lambda: self.deliver_pending(pending_deliveries),
                     [Work(p.work_id, "delivery", p.id, p.attempts) for p in pending_deliveries])
@@ -139,6 +166,7 @@ class Worker:
         for ack in self.store.pending_acks([w.id for w in work]):
             path = write_outbound_path(ack.path, ack.body)
             self.store.acks_written([ack])
+            self.tally.acks += 1
             log.info("acknowledgement written: %s", path, extra={"correlation_id": ack.correlation_id, "partner": ack.partner_id})
 
     def deliver(self, work: list[Work]) -> None:
@@ -175,6 +203,25 @@ class Worker:
                         outcomes[i] = DeliveryOutcome(o.work_id, o.delivery_id, "retry", error=error,
                                                       delay=self.rt.settings.retry.delay(1))
         self.store.record_deliveries(outcomes, owner=self.id)
+        self._report(pending, outcomes)
+
+    def _report(self, pending: list[PendingDelivery], outcomes: list[DeliveryOutcome]) -> None:
+        """One line per target and outcome of a recorded batch, in documents, with the correlation id(s) they concern."""
+        by_key: dict[tuple[str, str], list[PendingDelivery]] = {}
+        errors: dict[tuple[str, str], str] = {}
+        for p, o in zip(pending, outcomes):  # outcomes follow pending; a batch cut short has fewer
+            by_key.setdefault((o.state, p.connector), []).append(p)
+            errors.setdefault((o.state, p.connector), o.error or "")
+        self.tally.delivered += sum(o.state == "delivered" for o in outcomes)
+        self.tally.quarantined += sum(o.state == "quarantined" for o in outcomes)
+        for (state, connector), done in by_key.items():
+            what = f"{len(done)} document{'s' * (len(done) != 1)}"
+            extra = _about(done)
+            if state == "delivered":
+                log.info("delivered %s to %s (%s)", what, connector, _contents(done), extra=extra)
+            elif state == "retry":
+                log.warning("could not deliver %s to %s (%s), trying again later: %s", what, connector, _contents(done),
+                            errors[(state, connector)], extra=extra)
 
     def _deliver_one(self, p: PendingDelivery, used: dict | None = None, index: int = 0) -> DeliveryOutcome:
         retry = self.rt.settings.retry
@@ -200,7 +247,7 @@ class Worker:
         attempts = p.attempts + 1
         if retryable and attempts < retry.max_attempts:
             delay = retry.delay(attempts) * random.uniform(0.8, 1.0)
-            log.info("delivery %s failed (attempt %d), retry in %.1fs: %s", p.idempotency_key, attempts, delay, error, extra=extra)
+            log.debug("delivery %s failed (attempt %d), retry in %.1fs: %s", p.idempotency_key, attempts, delay, error, extra=extra)
             return DeliveryOutcome(p.work_id, p.id, "retry", error=error, delay=delay)
         code = "delivery.exhausted" if retryable else "delivery.rejected"
         why = f"{error} (after {attempts} attempts)" if retryable else error
@@ -237,16 +284,37 @@ class Worker:
                 problem = Problem("pipeline", "pipeline.error", f"failed {w.attempts + 1} times: {detail}")
                 if w.kind in ("receipt", "reprocess"):
                     self.store.quarantine_receipt(w, w.ref_id, problem, owner=self.id)
+                    self.tally.quarantined += 1
                 elif w.kind in ("map", "transaction"):
                     pending = self.store.transactions_to_map(w)
                     self.store.record_mapping(w, [MappedRecord(p.id, p.correlation_id, problem=problem) for p in pending], claim=self._claim())
+                    self.tally.quarantined += len(pending)
                 elif w.kind == "delivery":
                     self.store.record_deliveries([DeliveryOutcome(w.id, w.ref_id, "quarantined", error=problem.reason, code=problem.code)],
                                                  owner=self.id)
+                    self.tally.quarantined += 1
             except LeaseLost:
                 pass
             except GatewayError:
                 pass  # the store is down: the lease runs out and the work comes back
+
+
+def _contents(done: list[PendingDelivery]) -> str:
+    """``acme-retail: 35 purchase_order, 2 invoice; widget-supply: 3 ship_notice``"""
+    by_partner: dict[str, Counter] = {}
+    for p in done:
+        by_partner.setdefault(p.partner_id or "no partner", Counter())[p.document_type] += 1
+    return "; ".join(f"{pid}: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items()) for pid, kinds in by_partner.items())
+
+
+def _about(done: list[PendingDelivery]) -> dict:
+    """The log fields of a line about several documents: their correlation id (ids, when more than one) and partner."""
+    ids = list(dict.fromkeys(p.correlation_id for p in done))
+    partners = {p.partner_id for p in done}
+    extra: dict = {"correlation_id": ids[0]} if len(ids) == 1 else {"correlation_ids": ids}
+    if len(partners) == 1:
+        extra["partner"] = partners.pop()
+    return extra
 
 
 def write_outbound_path(path: str, body: str) -> str:
@@ -257,4 +325,4 @@ def write_outbound_path(path: str, body: str) -> str:
     return str(p)
 
 
-__all__ = ["ConnectorContext", "Worker"]
+__all__ = ["ConnectorContext", "Tally", "Worker"]

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
 
 from . import schema as t
 from .base import Connected, now
 from .records import Work
+
+
+class Waiting(NamedTuple):
+    """Work of one kind that waits for a retry: how many items, when the first is due, and its last error."""
+
+    kind: str
+    count: int
+    next_at: datetime
+    last_error: str | None
 
 
 class WorkQueue(Connected):
@@ -44,6 +54,18 @@ class WorkQueue(Connected):
         with self._read() as c:
             return c.execute(select(func.count()).select_from(t.work).where(t.work.c.claimed_by.is_not(None), t.work.c.claimed_until >= at)
                              ).scalar_one()
+
+    def waiting(self) -> list[Waiting]:
+        """Unclaimed work not ready before a later time (a retry after a transient failure), per kind; the error shown
+        is that of the item due first."""
+        at = now()
+        w = t.work
+        with self._read() as c:
+            kinds = c.execute(select(w.c.kind, func.count(), func.min(w.c.available_at))
+                              .where(w.c.claimed_by.is_(None), w.c.available_at > at).group_by(w.c.kind).order_by(w.c.kind)).all()
+            return [Waiting(kind, count, first, c.execute(
+                select(w.c.last_error).where(w.c.kind == kind, w.c.claimed_by.is_(None), w.c.available_at == first).order_by(w.c.id).limit(1)
+            ).scalar()) for kind, count, first in kinds]
 
     def pending_work(self) -> int:
         with self._read() as c:

@@ -18,7 +18,7 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from serve_helpers import (
@@ -28,6 +28,7 @@ from serve_helpers import (
     drop,
     edit_profile,
     home_store_url,
+    http_server,
     make_home,
     quarantine_list,
     run_gateway,
@@ -105,14 +106,9 @@ def erp():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with http_server(Handler) as url:
+        state.url = url
+        yield state
 
 
 @pytest.fixture

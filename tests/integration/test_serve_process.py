@@ -170,7 +170,7 @@ def test_every_pipeline_log_line_about_a_file_carries_its_correlation_id(gateway
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     pipeline = [line for line in lines if line["logger"] == "gateway.pipeline"]
     assert len([line for line in pipeline if "document(s) from partner" in line["message"]]) == 2
-    assert [line["message"] for line in pipeline if not line.get("correlation_id")] == []
+    assert [line["message"] for line in pipeline if not (line.get("correlation_id") or line.get("correlation_ids"))] == []
 
 
 def test_the_same_file_sent_again_later_under_the_same_name_is_reported_as_a_duplicate(gateway_exe, home):

@@ -83,8 +83,8 @@ def test_serve_with_two_worker_processes_delivers_each_set_once(gateway_exe, tmp
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
     stopped = [line for line in server.json_lines() if line.get("message", "").startswith("stopped: ")]
     assert len(stopped) == 2  # both processes stopped cleanly
-    work = sorted(int(m) for line in stopped for m in re.findall(r"(\d+) work items done", line["message"]))
-    assert work[0] > 0, f"the second worker did nothing: {[line['message'] for line in stopped]}"
+    work = sorted(int(m) for line in stopped for m in re.findall(r"(\d+) documents? delivered", line["message"]))
+    assert len(work) == 2 and work[0] > 0, f"the second worker delivered nothing: {[line['message'] for line in stopped]}"
 
 
 def test_two_serve_processes_on_one_home_and_store_share_the_work_without_doing_any_twice(gateway_exe, tmp_path, pg_url, servers):

@@ -35,3 +35,15 @@ def test_text_lines_show_the_correlation_id():
     setup_logging("text", "debug", stream=out)
     logging.getLogger("gateway.serve").warning("quarantined", extra={"correlation_id": "abc123"})
     assert out.getvalue().rstrip().endswith("quarantined [abc123]")
+
+
+def test_a_line_about_a_batch_carries_every_correlation_id_in_json_and_the_first_few_in_text():
+    ids = [f"id{n}" for n in range(5)]
+    out = io.StringIO()
+    setup_logging("json", "info", stream=out)
+    logging.getLogger("gateway.pipeline").info("delivered 5 documents to erp", extra={"correlation_ids": ids, "partner": "acme"})
+    assert json.loads(out.getvalue())["correlation_ids"] == ids
+    out = io.StringIO()
+    setup_logging("text", "info", stream=out)
+    logging.getLogger("gateway.pipeline").info("delivered 5 documents to erp", extra={"correlation_ids": ids, "partner": "acme"})
+    assert out.getvalue().rstrip().endswith("delivered 5 documents to erp [id0 id1 id2 +2 more] [acme]")

@@ -570,7 +570,7 @@ def test_drop_folders_from_profiles(tmp_path):
     (partners / "acme.yaml").write_text(
         "identity: {name: Acme, isa_qualifier: ZZ, isa_id: ACME}\n"
         "channels:\n"
-        "  drop_folder: {inbound: drops/acme, outbound: out/acme, archive: done/acme, pattern: '*.edi', complete_when: marker, stable_seconds: 3}\n"
+        "  drop_folder: {inbound: drops/acme, outbound: out/acme, archive: done/acme, pattern: '*.edi', complete_when: stable, stable_seconds: 3}\n"
     )
     (partners / "beta.yaml").write_text(f"identity: {{name: Beta, isa_qualifier: ZZ, isa_id: BETA}}\nchannels:\n  drop_folder: {{inbound: {tmp_path}/abs}}\n")
     (partners / "gamma.yaml").write_text("identity: {name: Gamma, isa_qualifier: ZZ, isa_id: GAMMA}\n")
@@ -579,7 +579,7 @@ def test_drop_folders_from_profiles(tmp_path):
 
     assert (acme.partner_id, acme.inbound, acme.archive, acme.outbound) == (
         "acme", home.root / "drops/acme", home.root / "done/acme", home.root / "out/acme")
-    assert (acme.pattern, acme.complete_when, acme.stable_seconds) == ("*.edi", "marker", 3)
+    assert (acme.pattern, acme.complete_when, acme.stable_seconds) == ("*.edi", "stable", 3)
     assert (beta.inbound, beta.archive, beta.outbound) == (tmp_path / "abs", home.root / "archive/beta", home.outbound_dir("beta"))
     assert (beta.pattern, beta.complete_when) == ("*", "renamed")
     assert (gamma.inbound, gamma.archive, gamma.outbound) == (home.inbound_dir("gamma"), home.root / "archive/gamma", home.outbound_dir("gamma"))

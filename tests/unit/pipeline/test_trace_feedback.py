@@ -22,7 +22,7 @@ description: Widget Supply ship notice with their own ASN number (REF*ZZ) as the
 document: ship_notice
 direction: inbound
 fields:
-  shipment_id: {path: "REF[REF01=ZZ]/REF02", required: true}
+  shipment_id: {path: "HL_LOOP[HL03=S]/REF[REF01=ZZ]/REF02", required: true}  # a path the 856 has (partner check and serve lint it), a REF this ASN lacks
 """
 
 
