@@ -22,7 +22,7 @@ from .delimiters import Delimiters, IsaScan
 from .elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
 from .envelope import ISA_CODES as _ISA_CODES
 from .findings import ISA_FIELD_CODES, MAX_FINDINGS, Finding, Findings, Position
-from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
+from .lexer import CHUNK, WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, TransactionSpec
 from .results import GroupResult, InterchangeResult, Report, TransactionResult
@@ -32,7 +32,7 @@ ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 SEGMENT_IDS = "segment_ids"  # codes.xml: the release's segment directory
 BIG = 1 << 62
 MAX_HL_DEPTH = 100  # real 856s nest 3-6 levels (shipment, order, tare, pack, item)
-MAX_SET_BYTES = 64 << 20  # ST to SE
+MAX_SET_BYTES = 8 << 20  # ST to SE: mapping one takes about 45 times its size in memory (README, Benchmarks)
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -113,7 +113,7 @@ class Validator:
     rejected here, so the acknowledgement agrees with what happens next):
     ``max_findings`` kept per set, group, interchange and file (``findings.Findings``; the rest
     are counted); ``max_hl_depth`` levels of HL nesting (``hl.too_deep``); ``max_set_bytes``
-    from ST to SE (``transaction.too_large``: a set is mapped in memory, about ten times its size).
+    from ST to SE (``transaction.too_large``: a set is mapped in memory, about 45 times its size).
     """
 
     def __init__(self, library: SpecLibrary | None = None, *, charset: str = "extended", overlay=None, keep_segments: bool = False,
@@ -222,9 +222,13 @@ class _Run:
                 if self.ix is not None:
                     self._close_interchange(event[1], missing=True)
             elif kind == "junk":
-                f = Finding("interchange.junk", f"{len(event[2])} bytes outside any interchange ({event[2][:30]!r})",
+                f = Finding("interchange.junk", f"{event[3]} bytes outside any interchange ({event[2][:30]!r})",
                             position=Position(offset=event[1]))
                 self.out.append(f)
+            elif kind == "overlong" and self.ix is not None:
+                d = self.d
+                self.ix.findings.append(Finding("isa.segment_terminator_invalid", f"no segment terminator {d.segment!r} in the {event[2]:,} bytes "
+                                                f"from byte {event[1]}: the rest of the interchange is not read", position=Position(offset=event[1])))
             if self.out:
                 yield from self.out
                 self.out.clear()
@@ -582,6 +586,9 @@ class _Run:
     def _end_tx(self, batch: Batch | None, i: int | None, se: list[str] | None = None, missing: bool = False) -> None:
         tx = self.tx
         r = tx.result
+        limit = self.v.max_set_bytes
+        if not tx.big and batch is not None and i is not None and (r.offset < batch.start or limit < CHUNK) and batch.offset(i) - r.offset > limit:
+            self._too_large(tx)  # grew past it in its last batch (one batch holds at most about a chunk)
         r.segment_count = tx.count
         def end() -> Position:
             return self._pos(batch, i, set_position=tx.count) if batch is not None else Position(segment_number=self.segno)

@@ -8,12 +8,14 @@
   ``MAX_SEGMENT_ERRORS`` segments of a set, whose AK5 still rejects it.
 - Our own acks were invalid X12 (GE01 copied into AK902 without a length check, AK103 cut to a trailing space).
 - A set too large to map is rejected by validation (``transaction.too_large``), not accepted and then lost.
+- An interchange whose terminator never comes was read whole into one segment and split (18 times its size).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tracemalloc
 
 from helpers import ROOT
 from x12_hostile import deep_hl_856, wide_hl_856
@@ -162,3 +164,32 @@ def test_set_larger_than_max_set_bytes_is_rejected_as_too_large_and_its_segments
     assert "AK5*R*5" in ack_segments(ack)
     assert_valid_x12(ack)
     assert only_set(Validator(keep_segments=True).validate(data)).status == "accepted"  # within the default limit
+
+
+def test_set_one_byte_over_max_set_bytes_is_too_large_and_one_at_the_limit_is_not():
+    data = deep_hl_856(50)
+    st, se = data.index(b"ST*"), data.index(b"SE*")
+    size = se - st  # ST to the start of SE, as the validator measures it
+    assert only_set(Validator(max_set_bytes=size).validate(data)).status == "accepted"
+    t = only_set(Validator(max_set_bytes=size - 1).validate(data))
+    assert [f.code for f in t.findings if f.level == "transaction"] == ["transaction.too_large"]
+
+
+# -- no terminator ----------------------------------------------------------------------------------------
+
+
+def test_interchange_without_a_terminator_after_its_isa_is_given_up_after_a_megabyte_not_read_whole():
+    sample = SAMPLE_850.read_bytes()
+    body = sample[106:].replace(b"~", b"") * 4000  # about 5 MB of segments the ISA's terminator never ends
+    data = sample[:106] + body
+    tracemalloc.start()
+    try:
+        report = Validator().validate(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    (ix,) = report.interchanges
+    assert "isa.segment_terminator_invalid" in [f.code for f in ix.findings] and ix.ack_code == "R"
+    assert [f.code for f in report.findings] == ["interchange.junk"]  # the rest, counted, not kept
+    assert peak < 3 * len(data) + 8e6, f"{peak / 1e6:.0f} MB for {len(data) / 1e6:.0f} MB"  # read whole and split, it took 18 times
+    assert_valid_x12(acknowledge_report(report, AckNumbers()))
