@@ -7,6 +7,7 @@ a transaction set is ``accepted``, ``accepted_with_errors`` (only warnings) or
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,34 @@ FATAL_INTERCHANGE = frozenset(
 )
 
 
+class Kept(Sequence[str]):
+    """A set's segments kept as one string, split when read: a report holding every set of a large file
+    costs about the file's size, not four times it (a str per segment)."""
+
+    __slots__ = ("_count", "_separator", "_text")
+
+    def __init__(self, segments: list[str], separator: str) -> None:
+        # No segment holds its interchange's terminator: joined with it, they split back exactly.
+        self._text = separator.join(segments)
+        self._separator = separator
+        self._count = len(segments)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._text.split(self._separator) if self._count else ())
+
+    def __getitem__(self, index):
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) and not isinstance(other, str) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Kept({self._count} segments)"
+
+
 def omitted(findings: list[Finding]) -> int:
     """How many findings like those listed were left out (see ``Findings``)."""
     return getattr(findings, "omitted", 0)
@@ -58,7 +87,7 @@ class TransactionResult:
     segment_number: int = 0  # of the ST in the file
     segment_count: int = 0  # ST..SE inclusive as counted
     findings: list[Finding] = field(default_factory=Findings)
-    segments: list[str] | None = None  # kept when the caller asks for them
+    segments: Sequence[str] | None = None  # kept when the caller asks for them (``Kept``)
 
     @property
     def status(self) -> str:

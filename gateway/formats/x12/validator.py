@@ -25,7 +25,7 @@ from .findings import ISA_FIELD_CODES, MAX_FINDINGS, Finding, Findings, Position
 from .lexer import CHUNK, WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, TransactionSpec
-from .results import GroupResult, InterchangeResult, Report, TransactionResult
+from .results import GroupResult, InterchangeResult, Kept, Report, TransactionResult
 from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
@@ -612,7 +612,7 @@ class _Run:
             if batch is not None and i is not None:
                 upto = i + 1 if se is not None else i
                 tx.keep.extend(_kept(batch.pieces[tx.keep_from : upto]))
-            r.segments = tx.keep
+            r.segments = Kept(tx.keep, self.d.segment)
         g = r.group
         status = r.status
         if status != "rejected":
