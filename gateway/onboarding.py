@@ -2,6 +2,12 @@
 
 Used by ``gateway partner ...``; no printing here. Problems are ``file:line: message``
 strings (or ``where: message`` when there is no file), one per problem.
+
+A profile ``add`` writes works with nothing edited by hand in a home ``gateway init`` made: its
+documents are routed to the home's ``erp`` connector (gateway.yaml), its drop folders exist, and
+its ``$schema`` comment points at the partner schema ``init`` (and ``add``) keep in ``partners/``.
+``check_home`` reports what is wrong with the home itself (our identity unset, a named connector
+of an unknown type).
 """
 
 from __future__ import annotations
@@ -21,14 +27,15 @@ from .config.partner import (
     ISA_ID,
     ISA_QUALIFIER,
     PARTNER_ID,
-    PUBLISHED,
     RESERVED_IDS,
+    SET_DOCUMENTS,
     SET_ID,
     LoadedProfile,
     PartnerProfile,
     Partners,
     load_xref_file,
 )
+from .config.settings import DEFAULT_CONNECTOR, connector_registry, home_registry, identity_problems, read_settings
 from .config.yamlio import dump_yaml
 from .errors import ConfigError, GatewayError
 from .home import Home
@@ -108,7 +115,7 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
     if same:
         raise ConfigError([f"partner {same[0]!r} already exists ({home.display(partners.path_of(same[0]))})"], code="config.exists")
     channel = new.channel or ("drop_folder" if home.explicit or home.is_home else "none")
-    document = profile_document(new, channel, home)
+    document = profile_document(new, channel, home, routed_to=_default_connector(home))
     plain = PartnerProfile.problems(_plain(document))
     if plain:  # a bug of ours: the template and the model disagree
         raise ConfigError([f"generated profile: {p}" for p in plain])
@@ -120,9 +127,12 @@ def add_partner(home: Home, new: NewPartner, *, spec_dirs: list[Path] | None = N
             d.mkdir(parents=True, exist_ok=True)
             created.append(d)
 
+    from .workdir import refresh_partner_schema
+
     mkdir(home.partners_dir)
+    schema = refresh_partner_schema(home.partners_dir)  # what the profile's $schema comment points at
     path.write_text(dump_yaml(document), encoding="utf-8")
-    created.append(path)
+    created += [p for p in (schema, path) if p is not None]
     stub_dir = home.mappings_dir / new.id
     mkdir(stub_dir)
     readme = stub_dir / "README.md"
@@ -149,11 +159,20 @@ def _flow(items: list) -> CommentedSeq:
     return seq
 
 
-def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
-    """The YAML of a new profile, with comments that say what each section is for."""
+def _default_connector(home: Home) -> str | None:
+    """The connector ``add`` routes to: ``erp`` when the home's gateway.yaml defines it."""
+    try:
+        settings = read_settings(home)[0]
+    except ConfigError:
+        return None  # check_home says why
+    return DEFAULT_CONNECTOR if DEFAULT_CONNECTOR in settings.connectors else None
+
+
+def profile_document(new: NewPartner, channel: str, home: Home, routed_to: str | None = None) -> CommentedMap:
+    """The YAML of a new profile, with comments that say what each section is for; what it receives is routed
+    to the connector ``routed_to`` (a named connector of the home) when given."""
     doc = CommentedMap()
-    schema = _schema_reference(home)
-    head = [f"yaml-language-server: $schema={schema}"] if schema else []
+    head = ["yaml-language-server: $schema=./partner.schema.json"]  # beside it in partners/, kept there by init and add
     head += [f"Partner profile: {new.name or new.id}. Check it with: gateway partner check {new.id}",
              "Relative paths are relative to the gateway home (the folder holding partners/)."]
     doc.yaml_set_start_comment("\n".join(head))
@@ -167,6 +186,8 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     ident.yaml_add_eol_comment("ISA05/ISA06 on their interchanges", "isa_qualifier")
     ident.yaml_add_eol_comment("GS02 on their functional groups", "gs_ids")
     doc["identity"] = ident
+    doc["usage"] = "production"
+    doc.yaml_add_eol_comment("interchanges taken (ISA15): production (P), test (T) or both; routes may say usage: test", "usage")
 
     docs = CommentedMap()
     for direction, sets, suffix in (("receives", new.receives, "in"), ("sends", new.sends, "out")):
@@ -205,9 +226,13 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     doc.yaml_set_comment_before_after_key(
         "channels", before="\nHow files travel: drop_folder (the only channel this version serves; sftp, as2 and api are refused).")
 
-    doc["routes"] = _flow([])
+    kinds = [] if routed_to is None else _received_documents(new)
+    doc["routes"] = _flow([]) if not kinds else CommentedSeq(CommentedMap(document=k, connector=routed_to) for k in kinds)
+    where = (f"connector {routed_to} is defined in gateway.yaml (connectors:); a route's options are laid over its own." if routed_to else
+             "e.g. - {document: purchase_order, connector: folder, options: {path: erp/orders}}\n"
+             "(connector: a type, folder or http, or a connector named in gateway.yaml, connectors:).")
     doc.yaml_set_comment_before_after_key(
-        "routes", before="\nWhere canonical documents go, e.g. - {document: purchase_order, connector: erp, options: {}}")
+        "routes", before=f"\nWhere canonical documents go: {where}\nA route with usage: test takes test interchanges (ISA15 T).")
     doc["tables"] = CommentedMap()
     doc.yaml_set_comment_before_after_key("tables", before="\nCode tables overriding the mapping spec's: name -> {their code: ours}")
     doc["xref"] = CommentedMap()
@@ -216,12 +241,10 @@ def profile_document(new: NewPartner, channel: str, home: Home) -> CommentedMap:
     return doc
 
 
-def _schema_reference(home: Home) -> str | None:
-    if (home.partners_dir / PUBLISHED.name).is_file():
-        return PUBLISHED.name
-    if PUBLISHED.is_file():
-        return str(PUBLISHED)
-    return None
+def _received_documents(new: NewPartner) -> list[str]:
+    """The canonical documents of what the partner sends us; functional acknowledgements need no route."""
+    kinds = [SET_DOCUMENTS.get(s) for s in new.receives]
+    return list(dict.fromkeys(k for k in kinds if k and k != "functional_ack"))
 
 
 def mapping_readme(new: NewPartner) -> str:
@@ -277,11 +300,29 @@ class CheckResult:
         return not self.problems
 
 
+def check_home(home: Home) -> list[str]:
+    """What is wrong with the home itself: gateway.yaml that does not load, our identity unset (init's placeholder),
+    a named connector of an unknown type. Nothing for a folder that is no home (no gateway.yaml)."""
+    if not home.config_file.is_file():
+        return []
+    try:
+        settings, source = read_settings(home)
+    except ConfigError as exc:
+        return exc.problems
+    problems = identity_problems(home, settings, source)
+    try:
+        connector_registry(settings, source)
+    except ConfigError as exc:
+        problems += exc.problems
+    return problems
+
+
 def check_partner(home: Home, partner_id: str, *, spec_dirs: list[Path] | None = None, partners: Partners | None = None,
                   registry=None) -> CheckResult:
     """Everything that would go wrong with a partner at run time: its profile (and what of it this version does
     not honour), the mapping specs it uses checked against their X12 specs and the canonical schema, its
-    tables and cross-references, its routes' connectors, the files it names."""
+    tables and cross-references, its routes' connectors (``registry``: default the home's, with gateway.yaml's
+    named connectors), the files it names."""
     partners = partners or Partners(home)
     result = CheckResult(partner_id)
     try:
@@ -477,9 +518,9 @@ class _Checker:
                 self.result.problems += exc.problems
 
     def routes(self) -> None:
-        from .connectors import ConnectorContext, default_registry
+        from .connectors import ConnectorContext
 
-        registry = self.registry or default_registry()
+        registry = self.registry or home_registry(self.home)
         context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ))
         self.result.problems += preflight.route_problems(self.loaded, registry, context)
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}

@@ -7,9 +7,10 @@ settings to come), so two checks stand between a profile and ``gateway serve``:
 * ``unsupported``: settings the model accepts but this version does not act on: channels other
   than ``drop_folder`` (sftp, as2, api), ``documents.sends`` (nothing is sent to partners yet),
   ``acks.expect`` of a 997 or 999 and ``acks.overdue_hours`` (nothing is sent, so nothing is
-  awaited), ``acks.request_ta1``, ``identity.us``, and a drop folder's ``stable_seconds`` outside
+  awaited), ``acks.request_ta1``, and a drop folder's ``stable_seconds`` outside
   ``complete_when: stable``;
-* ``route_problems``: routes naming a connector the registry does not know, or options it rejects;
+* ``route_problems``: routes naming a connector the registry does not know (a type, or a named
+  connector of gateway.yaml), or options it rejects;
 * ``MappingLint``: the mapping specs the partner's received documents are mapped with, checked as
   ``gateway partner check`` checks them (``gateway.mapping.lint``): a path naming an element the
   X12 spec does not have would otherwise map nothing at run time, for every document.
@@ -58,8 +59,6 @@ def unsupported(loaded: LoadedProfile) -> list[str]:
         flag(("acks", "overdue_hours"), "acks.overdue_hours", "acknowledgements are not tracked as overdue; remove it")
     if p.acks.request_ta1:
         flag(("acks", "request_ta1"), "acks.request_ta1", "a TA1 the partner sends back is not reconciled; remove it")
-    if p.identity.us is not None:
-        flag(("identity", "us"), "identity.us", "the gateway does not check the receiver ID or use a per-partner one; remove it")
     drop = p.channels.drop_folder
     if drop is not None and drop.complete_when != "stable" and "stable_seconds" in _given(source.data, "channels", "drop_folder"):
         flag(("channels", "drop_folder", "stable_seconds"), "channels.drop_folder.stable_seconds",
@@ -84,7 +83,10 @@ def route_problems(loaded: LoadedProfile, registry, context) -> list[str]:
             out.append(f"{loaded.source.where(('routes', i, 'connector'))}: unknown connector {route.connector!r} (known: {known})")
             continue
         where = f"{loaded.source.where(('routes', i, 'options'))}: connector {route.connector!r}"
-        out += registry.check(route.connector, dict(route.options), context, where=where)
+        options = ("routes", i, "options")
+        for line in registry.check(route.connector, dict(route.options), context, where=where):
+            # A value from ${ENV} is never shown (it may be a secret); the file:line before it is left alone.
+            out.append(where + loaded.source.hide(line.removeprefix(where), options) if line.startswith(where) else loaded.source.hide(line, options))
     return out
 
 
@@ -206,10 +208,12 @@ def _fingerprint(roots: list[Path]) -> str:
 def not_served(partners: Partners, registry=None, context=None, *, lint: MappingLint | None = None,
                mappings=None) -> dict[str, list[str]]:
     """Partner ID -> why ``gateway serve`` does not serve it (its profile does not load, or fails the checks above).
-    With ``lint`` the mapping specs are checked too (``mappings``: the spec library used at run time)."""
-    from .connectors import ConnectorContext, default_registry
+    With ``lint`` the mapping specs are checked too (``mappings``: the spec library used at run time). Without a
+    ``registry``, the home's: the connector types and the connectors its gateway.yaml names."""
+    from .config.settings import home_registry
+    from .connectors import ConnectorContext
 
-    registry = registry or default_registry()
+    registry = registry or home_registry(partners.home, environ=partners.environ)
     context = context or ConnectorContext(partners.home, dict(os.environ if partners.environ is None else partners.environ))
     out: dict[str, list[str]] = {}
     for pid in partners.ids():
@@ -227,8 +231,10 @@ def not_served(partners: Partners, registry=None, context=None, *, lint: Mapping
 
 
 def home_not_served(home: Home, environ: Mapping[str, str] | None = None, spec_dirs: list | None = None) -> dict[str, list[str]]:
-    """``not_served`` for a home's partners, mapping specs checked as ``serve`` checks them (``gateway status``)."""
+    """``not_served`` for a home's partners (``gateway status``): gateway.yaml's named connectors, mapping specs
+    checked as ``serve`` checks them."""
     from .mapping.spec import SpecLibrary as Mappings
 
     lint = MappingLint(home, spec_dirs)
-    return not_served(Partners(home, environ=environ), lint=lint, mappings=Mappings(home.mapping_roots()))
+    return not_served(Partners(home, environ=environ), None, lint=lint,
+                      mappings=Mappings(home.mapping_roots()))

@@ -93,6 +93,9 @@ class Translation:
         return bool(self.documents) and all(d.ok for d in self.documents)
 
 
+USAGES = {"P": "production", "T": "test", "I": "information"}  # ISA15
+
+
 def default_spec_name(set_id: str, version: str, direction: str = "in") -> str:
     return f"default/{set_id}-{version[:6]}-{direction}"
 
@@ -259,7 +262,9 @@ class Translator:
         partner = self.partners.get(partner_id)
         spec_name = self._forced or partner.inbound_spec("file", "")
         if not spec_name:
-            raise InputError(f"{name}: partner {partner_id!r} has no mapping for flat files (documents.inbound with set 'file')")
+            raise InputError(f"{name}: not an X12 interchange (no ISA at byte 0), and partner {partner_id!r} sends no flat files "
+                             "(a flat-file mapping is listed in documents.receives by its spec alone, e.g. - {spec: "
+                             f"{partner_id}/orders-csv-in" + "})")
         spec = self.mappings.get(spec_name)
         if spec.source is None or getattr(spec.source, "format", "x12") == "x12":
             raise ConfigError([f"mapping spec {spec_name!r} is not a flat-file mapping (source.format)"])
@@ -269,7 +274,7 @@ class Translator:
             layout = self._layouts[spec_name] = load_layout(spec.source, spec_name)
         for root in read(layout, data, name):
             doc, issues = self._mapper(spec, partner).map(root)
-            doc["correlation"] = _drop_empty({"partner": partner.id, "source_file": Path(name).name})
+            doc["correlation"] = _drop_empty({"partner": partner.id, "usage": "production", "source_file": Path(name).name})
             result.documents.append(Translated(doc, issues + _schema_issues(doc), spec=spec_name))
         if not result.documents:
             result.notes.append("the file holds no document")
@@ -317,6 +322,7 @@ def _correlation(partner, ix, group, t, name: str) -> dict:
         "transaction_control": t.control_number,
         "transaction_set": t.set_id,
         "version": group.version,
+        "usage": USAGES.get(ix.usage),
         "source_file": Path(name).name,
     })
 

@@ -1,8 +1,13 @@
 """Creating work directories: ``gateway init`` and the demo home of ``gateway demo``.
 
-A demo home holds copies of the sample partner profiles with a drop folder and folder
-routes added (``erp/<document type>/``), so the samples run end to end: drop folder →
-store → acks in ``outbound/<partner>/`` → canonical JSON in ``erp/``.
+``init_home`` writes ``gateway.yaml`` with our own identity (or a placeholder ``serve`` refuses)
+and the ``erp`` folder connector, and the partner schema into ``partners/`` (refreshed when this
+version's differs), so that profiles point at a schema that exists wherever the gateway is installed.
+
+A demo home is made the same way (our identity: the samples' receiver, ZZ/WIDGETCO) and holds
+copies of the sample partner profiles with a drop folder and routes to the ``erp`` connector added
+(``erp/<document type>/``), so the samples run end to end: drop folder → store → acks in
+``outbound/<partner>/`` → canonical JSON in ``erp/``.
 """
 
 from __future__ import annotations
@@ -11,23 +16,29 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.settings import DEFAULT_FILE
+from .config.settings import DEFAULT_CONNECTOR, OwnIdentity, read_settings, settings_file, with_identity
 from .config.yamlio import dump_yaml, parse_yaml
+from .errors import ConfigError
 from .home import Home
 
 FOLDERS = ("partners", "mappings", "inbound", "outbound", "archive", "store")
 DEMO_MARKER = ".gateway-demo"
 DEMO_PARTNERS = ("acme-retail", "widget-supply", "corner-hardware")
+DEMO_IDENTITY = OwnIdentity(isa_qualifier="ZZ", isa_id="WIDGETCO")  # the receiver of the sample partners' files
+PARTNER_SCHEMA = "partner.schema.json"
 
 
 @dataclass(slots=True)
 class Created:
     root: Path
-    paths: list[Path] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)  # made
+    updated: list[Path] = field(default_factory=list)  # there before, changed
 
 
-def init_home(root: Path) -> Created:
-    """The folders and a commented ``gateway.yaml``; what exists is left alone."""
+def init_home(root: Path, identity: OwnIdentity | None = None) -> Created:
+    """The folders, a commented ``gateway.yaml`` and the partner schema; what exists is left alone, except
+    a stale partner schema (refreshed) and a missing or placeholder identity when ``identity`` is given
+    (``ConfigError`` when gateway.yaml already names another one)."""
     out = Created(root)
     if root.exists() and not root.is_dir():
         raise NotADirectoryError(f"{root} exists and is not a directory")
@@ -41,9 +52,55 @@ def init_home(root: Path) -> Created:
             out.paths.append(p)
     cfg = root / "gateway.yaml"
     if not cfg.exists():
-        cfg.write_text(DEFAULT_FILE, encoding="utf-8")
+        cfg.write_text(settings_file(identity), encoding="utf-8")
         out.paths.append(cfg)
+    elif identity is not None and set_identity(Home(root, True, None), identity):
+        out.updated.append(cfg)
+    existed = (root / "partners" / PARTNER_SCHEMA).exists()
+    schema = refresh_partner_schema(root / "partners")
+    if schema is not None:
+        (out.updated if existed else out.paths).append(schema)
     return out
+
+
+def set_identity(home: Home, identity: OwnIdentity) -> bool:
+    """Write ``identity`` into the home's gateway.yaml when it has none or init's placeholder. False when it
+    already has this one; ``ConfigError`` when it has another (changing who we are is done by hand)."""
+    settings, source = read_settings(home)
+    now = settings.identity
+    if now is not None and not now.is_placeholder:
+        if _same(now, identity):
+            return False
+        raise ConfigError([f"{source.where(('identity',))}: our identity is already {now.isa_qualifier}/{now.isa_id} "
+                           f"(GS {', '.join(now.application_ids)}); edit {source.name} to change it"])
+    path = home.config_file
+    text = with_identity(path.read_text(encoding="utf-8"), identity)
+    path.write_text(text, encoding="utf-8")
+    written = read_settings(home)[0].identity
+    if written is None or not _same(written, identity):  # a layout the section could not be found in: say so
+        raise ConfigError([f"{source.name}: could not set identity; write it by hand: identity: "
+                           f"{{isa_qualifier: {identity.isa_qualifier}, isa_id: {identity.isa_id}}}"])
+    return True
+
+
+def _same(a: OwnIdentity, b: OwnIdentity) -> bool:
+    return (a.isa_qualifier, a.isa_id, a.application_ids) == (b.isa_qualifier, b.isa_id, b.application_ids)
+
+
+def refresh_partner_schema(partners_dir: Path) -> Path | None:
+    """Write this version's partner profile schema into ``partners_dir`` unless it is there already; the path when written."""
+    from .config.partner import render_schema
+
+    path = partners_dir / PARTNER_SCHEMA
+    text = render_schema()
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return None
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    partners_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def demo_home(root: Path, repo: Path) -> Home:
@@ -52,19 +109,20 @@ def demo_home(root: Path, repo: Path) -> Home:
         if not (root / DEMO_MARKER).exists():
             raise FileExistsError(f"{root} is not empty and is not a demo home: choose another directory")
         shutil.rmtree(root)
-    init_home(root)
+    init_home(root, DEMO_IDENTITY)
     (root / DEMO_MARKER).write_text("created by gateway demo; the next gateway demo here starts it afresh\n", encoding="utf-8")
     for pid in DEMO_PARTNERS:
         source = parse_yaml((repo / "partners" / f"{pid}.yaml").read_text(encoding="utf-8"), f"{pid}.yaml")
         data = source.data
         data["channels"] = {"drop_folder": {"inbound": f"inbound/{pid}", "outbound": f"outbound/{pid}"}}
         kinds = _received_types(data, repo)
-        data["routes"] = [{"document": k, "connector": "folder", "options": {"path": f"erp/{k}"}} for k in kinds]
+        data["routes"] = [{"document": k, "connector": DEFAULT_CONNECTOR, "options": {"path": f"erp/{k}"}} for k in kinds]
         for file in (data.get("xref_files") or {}).values():
             target = root / file
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(repo / file, target)
-        (root / "partners" / f"{pid}.yaml").write_text(dump_yaml(data), encoding="utf-8")
+        schema = f"# yaml-language-server: $schema=./{PARTNER_SCHEMA}\n"  # the copy init_home keeps beside it
+        (root / "partners" / f"{pid}.yaml").write_text(schema + dump_yaml(data), encoding="utf-8")
         (root / "inbound" / pid).mkdir(parents=True, exist_ok=True)
         (root / "outbound" / pid).mkdir(parents=True, exist_ok=True)
     return Home(root, True, repo)

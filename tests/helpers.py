@@ -17,9 +17,10 @@ def sample_files() -> list[Path]:
 
 
 def make_home(path: Path) -> Path:
-    """A gateway home at ``path``: a directory holding ``gateway.yaml`` (empty: the defaults), as ``gateway init`` leaves it."""
+    """A gateway home at ``path``: a directory holding ``gateway.yaml`` with our identity (ZZ/OURCO) and the defaults
+    otherwise (no named connectors), the least a home needs to be served."""
     path.mkdir(parents=True, exist_ok=True)
     config = path / "gateway.yaml"
     if not config.exists():
-        config.write_text("", encoding="utf-8")
+        config.write_text("identity: {isa_qualifier: ZZ, isa_id: OURCO}\n", encoding="utf-8")
     return path

@@ -161,6 +161,10 @@ class Correlation(Model):
     transaction_control: str | None = None
     transaction_set: str | None = None
     version: str | None = None
+    usage: Annotated[
+        Literal["production", "test", "information"] | None,
+        Doc("ISA15 usage indicator: production (P), test (T) or information (I); flat files are production"),
+    ] = None
     source_file: str | None = None
     correlation_id: Annotated[str | None, Doc("assigned by the gateway, carried to every delivery")] = None
 

@@ -73,7 +73,22 @@ def partner_add(ctx: click.Context, partner_id: str, name: str | None, isa_quali
         click.echo(f"to do: {line}")
     for line in result.check.warnings:
         click.echo(f"note: {line}")
-    click.echo(f"next: edit {home.display(result.profile)}, then run: gateway partner check {new.id}")
+    if result.check.problems:
+        click.echo(f"next: fix the above in {home.display(result.profile)}, then run: gateway partner check {new.id}")
+        return
+    from gateway.config.partner import load_profile
+
+    profile = load_profile(result.profile)
+    unrouted = [d.document_type for d in profile.documents.receives
+                if d.document_type and d.document_type != "functional_ack" and not profile.route_for(d.document_type)]
+    inbound = next((p for p in result.created if p.is_dir() and p.parent.name == "inbound"), None)
+    if unrouted:
+        click.echo(f"next: add routes for {', '.join(unrouted)} to {home.display(result.profile)} (no erp connector in gateway.yaml "
+                   f"to route them to), then run: gateway partner check {new.id}")
+    elif inbound is not None:
+        click.echo(f"ready: their files go into {home.display(inbound)}/; run: gateway serve (--once to process what waits)")
+    else:
+        click.echo(f"ready: gateway partner check {new.id} passes")
 
 
 def _prompt_partner(new: onboarding.NewPartner, home: Home, *, x12_version_given: bool) -> onboarding.NewPartner:
@@ -136,13 +151,17 @@ def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
     """Check profiles (all without ID), the mapping specs and files they refer to: one line per problem. Exit 1 on a problem."""
     home = home_of(ctx)
     ids = list(partner_ids) or Partners(home).ids()
+    unusable = onboarding.check_home(home)  # our identity, the named connectors: every partner depends on them
+    for line in unusable:
+        click.echo(line)
     if not ids:
         click.echo(f"no partners in {home.display(home.partners_dir)}")
-        return
+        ctx.exit(EXIT_REJECTED if unusable else EXIT_OK)
     partners = Partners(home)
-    failed = False
+    registry = onboarding.home_registry(home)
+    failed = bool(unusable)
     for pid in ids:
-        result = onboarding.check_partner(home, pid, spec_dirs=engine_of(ctx).spec_dirs, partners=partners)
+        result = onboarding.check_partner(home, pid, spec_dirs=engine_of(ctx).spec_dirs, partners=partners, registry=registry)
         for line in result.problems:
             click.echo(line)
         for line in result.warnings:
@@ -161,5 +180,19 @@ def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
 def partner_show(ctx: click.Context, partner_id: str, as_json: bool) -> None:
     """Print a profile as loaded: ${ENV} resolved, defaults filled in, secrets masked."""
     profile = Partners(home_of(ctx)).load(partner_id)
-    data = profile.to_data()
+    data = _shown(profile)
     click.echo(json.dumps(data, indent=2) if as_json else dump_yaml(data), nl=as_json)
+
+
+def _shown(profile) -> dict:
+    """The profile with every secret masked (gateway.masking): the model's secrets, route options by what their
+    connector marks secret and by credential-like names, and the passwords of URLs anywhere."""
+    from gateway.connectors import default_registry
+    from gateway.masking import mask_url_values
+
+    registry = default_registry()
+    data = profile.to_data()
+    for route, shown in zip(profile.routes, data.get("routes", []), strict=True):
+        if route.options:
+            shown["options"] = registry.shown(route.connector, route.options)
+    return mask_url_values(data)

@@ -53,6 +53,7 @@ NAME = r"^[a-z][a-z0-9_.-]*$"
 
 DocumentType = Literal[tuple(DOCUMENTS)]  # type: ignore[valid-type]
 Direction = Literal["receives", "sends"]
+Usage = Literal["production", "test", "both"]
 AckChoice = Literal["auto", "997", "999", "none"]
 
 # Which canonical document a transaction set carries.
@@ -71,7 +72,8 @@ SET_DOCUMENTS = {
 
 @dataclass(repr=False, kw_only=True)
 class OurIdentity(Model):
-    """How this partner addresses us, when it differs from the gateway's own settings."""
+    """How this partner addresses us, when it differs from the gateway's own (``identity`` in gateway.yaml):
+    their interchanges must be addressed to it and our acknowledgements to them come from it."""
 
     isa_qualifier: Annotated[str, Pattern(ISA_QUALIFIER), Doc("ISA07 on their interchanges, ISA05 on ours")]
     isa_id: Annotated[str, Pattern(ISA_ID), Doc("ISA08 on their interchanges, ISA06 on ours (without padding)")]
@@ -172,6 +174,11 @@ def _ack_for(choice: str, version: str) -> str | None:
 # -- validation overlay ---------------------------------------------------------------------------
 
 
+# Said when a value under codes: fits neither form (e.g. {remove: [..]}).
+CODE_FORMS = ("a list of codes to restrict the standard list to ([SA, NE]), or {add: [XX]} to accept codes beyond it "
+              "(to stop checking the element's codes, name it in relax_codes)")
+
+
 @dataclass(repr=False, kw_only=True)
 class CodeAddition(Model):
     """Codes this partner sends beyond the element's standard list (the standard codes stay valid)."""
@@ -193,9 +200,9 @@ class ValidationOverlay(Model):
     relax: Annotated[list[str], Doc("required by the standard, optional for this partner")] = field(default_factory=list)
     forbid: Annotated[list[str], Doc("must not be sent")] = field(default_factory=list)
     codes: Annotated[
-        dict[str, list[str] | CodeAddition],
+        dict[str, Annotated[list[str] | CodeAddition, Doc(CODE_FORMS)]],
         Doc("element -> the only codes allowed, a subset of the standard list (BEG02: [SA, NE]), "
-            "or codes accepted beyond it (BEG02: {add: [XX]})"),
+            "or codes accepted beyond it (BEG02: {add: [XX]}); relax_codes drops an element's list"),
     ] = field(default_factory=dict)
     relax_codes: Annotated[list[str], Doc("elements whose code list is not checked: the partner sends codes of its own")] = field(
         default_factory=list
@@ -309,8 +316,12 @@ class Route(Model):
     """Where canonical documents of one type go: an ERP connector and its options."""
 
     document: Annotated[DocumentType, Doc("canonical document type")]
-    connector: Annotated[str, Pattern(NAME), Doc("connector name")]
-    options: Annotated[dict[str, Any], Doc("connector settings")] = field(default_factory=dict)
+    connector: Annotated[str, Pattern(NAME), Doc("a connector named in gateway.yaml (connectors:, e.g. erp) or a connector type (folder, http)")]
+    options: Annotated[dict[str, Any], Doc("connector settings (over those of a named connector, key by key)")] = field(default_factory=dict)
+    usage: Annotated[
+        Usage | None,
+        Doc("the interchanges this route takes: production (ISA15 P), test (T) or both; default: the profile's usage"),
+    ] = None
 
 
 # -- the profile ------------------------------------------------------------------------------------
@@ -326,6 +337,10 @@ class PartnerProfile(Model):
     id: Annotated[str | None, Pattern(PARTNER_ID), Doc("the partner's ID; must be the file name (partners/<id>.yaml)")] = None
     identity: Identity
     description: str | None = None
+    usage: Annotated[
+        Usage,
+        Doc("the interchanges accepted (ISA15): production (P), test (T) or both; others are quarantined unless a route takes them"),
+    ] = "production"
     documents: Documents = field(default_factory=Documents)
     acks: AckPolicy = field(default_factory=AckPolicy)
     validation: Annotated[
@@ -357,6 +372,14 @@ class PartnerProfile(Model):
 
     def route_for(self, document_type: str) -> list[Route]:
         return [r for r in self.routes if r.document == document_type]
+
+    def routes_for(self, document_type: str, usage: str) -> list[Route]:
+        """The routes a ``usage`` (production or test) document of this type goes to."""
+        return [r for r in self.route_for(document_type) if (r.usage or self.usage) in (usage, "both")]
+
+    def accepts(self, usage: str) -> bool:
+        """Whether ``usage`` (production, test, information) interchanges are taken: by the profile, or by a route."""
+        return any(u in (usage, "both") for u in (self.usage, *(r.usage for r in self.routes)))
 
 
 # -- loading ----------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ type; ``typing.Annotated`` extras add constraints (``Doc``, ``Pattern``,
 * ``Model.load(source)``: every problem of a YAML document at once, as
   ``file:line: message``, then the typed object with defaults filled in;
 * ``to_data()`` and ``repr()`` that mask secrets (and problem messages never
-  echo a secret's value).
+  echo a secret's value, nor any value that came from ``${ENV}``, whatever its field:
+  see ``gateway.masking`` for the whole rule).
 
 Validation uses jsonschema with validators compiled once per model.
 """
@@ -25,9 +26,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 from jsonschema import Draft202012Validator
 
 from ..errors import ConfigError
+from ..masking import MASK
 from .yamlio import Source
-
-MASK = "********"
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,13 @@ class Model:
     def to_data(self, *, reveal: bool = False) -> dict:
         return _dump(self, reveal)
 
+    @classmethod
+    def mask(cls, data: Any) -> Any:
+        """Plain ``data`` (checked or not) with the values of ``Secret`` fields masked, as ``to_data()`` masks a
+        loaded object: for settings kept as plain data, such as a route's connector options."""
+        schema = cls.json_schema()
+        return _mask_plain(data, schema, schema.get("$defs", {}))
+
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.to_data().items())
         return f"{type(self).__name__}({fields})"
@@ -169,6 +176,14 @@ def _explain(err, source: Source | None) -> list[str]:
     if err.validator in ("anyOf", "oneOf") and err.context:
         # Report the branch that went furthest, not "is not valid under any of the given schemas".
         best = max(err.context, key=lambda e: len(e.absolute_path))
+        forms = err.schema.get("description") if isinstance(err.schema, dict) else None
+        if forms and len(best.absolute_path) <= len(loc) and not any(s.get("type") == "null" for s in err.schema.get(err.validator, [])):
+            # No form got past the value itself: say which forms there are.
+            path = "/".join(map(str, loc))
+            unknown = sorted({k for e in err.context if e.validator == "additionalProperties" and isinstance(e.instance, dict)
+                              for k in e.instance if k not in e.schema.get("properties", {})})
+            why = f" (unknown key {', '.join(map(repr, unknown))})" if unknown else ""
+            return [f"{where(loc)}: {path + ': ' if path else ''}{err.instance!r}{why} is none of the accepted forms: {forms}"]
         return _explain(best, source)
     if "propertyNames" in err.absolute_schema_path and isinstance(err.instance, str):
         key, what = err.instance, err.schema.get("description") if isinstance(err.schema, dict) else None
@@ -178,6 +193,8 @@ def _explain(err, source: Source | None) -> list[str]:
     message = err.message
     if _is_secret(err):
         message = message.replace(repr(err.instance), MASK) if repr(err.instance) in message else "invalid secret value"
+    if source is not None:
+        message = source.hide(message, loc)  # a value from ${ENV} may be a secret in a field not marked as one
     return [f"{where(loc)}: {path + ': ' if path else ''}{message}"]
 
 
@@ -324,6 +341,40 @@ def build(hint: Any, value: Any) -> Any:
             return build(options[0], value)
         return value
     return value
+
+
+def _mask_plain(data: Any, schema: Any, defs: dict) -> Any:
+    branches = [_resolve(b, defs) for b in [schema, *(schema.get("anyOf", []) if isinstance(schema, dict) else [])]]
+    branches = [b for b in branches if isinstance(b, dict)]
+    if any(b.get("writeOnly") for b in branches):
+        return _mask_leaves(data)
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            sub = next((b["properties"][key] for b in branches if key in b.get("properties", {})), None)
+            if sub is None:
+                sub = next((b["additionalProperties"] for b in branches if isinstance(b.get("additionalProperties"), dict)), {})
+            out[key] = _mask_plain(value, sub, defs)
+        return out
+    if isinstance(data, list):
+        items = next((b["items"] for b in branches if isinstance(b.get("items"), dict)), {})
+        return [_mask_plain(v, items, defs) for v in data]
+    return data
+
+
+def _mask_leaves(data: Any) -> Any:
+    """Every value masked, the keys kept (which headers are set is no secret; their values may be)."""
+    if isinstance(data, dict):
+        return {k: _mask_leaves(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_mask_leaves(v) for v in data]
+    return None if data is None else MASK
+
+
+def _resolve(schema: Any, defs: dict) -> Any:
+    if isinstance(schema, dict) and "$ref" in schema:
+        return defs.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return schema
 
 
 def _dump(value: Any, reveal: bool, secret: bool = False) -> Any:

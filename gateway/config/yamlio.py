@@ -19,11 +19,26 @@ Loc = tuple  # a path into the document: keys and list indexes
 
 @dataclass(slots=True)
 class Source:
-    """A loaded YAML document: plain data plus the line of each key and list item."""
+    """A loaded YAML document: plain data plus the line of each key and list item, and which values came
+    from ``${ENV}`` substitution (``resolve_env``): those are never echoed in an error (they may be secrets,
+    whatever field they sit in)."""
 
     name: str
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    from_env: dict[Loc, str] = field(default_factory=dict)  # location -> the value after substitution
+
+    def env_values(self, under: Loc = ()) -> list[str]:
+        """The substituted values at ``under`` or below it, longest first."""
+        under = tuple(under)
+        found = {v for loc, v in self.from_env.items() if loc[: len(under)] == under and v}
+        return sorted(found, key=len, reverse=True)
+
+    def hide(self, message: str, under: Loc = ()) -> str:
+        """``message`` without the substituted values at ``under`` or below (each quoted one becomes ``MASK``)."""
+        for value in self.env_values(under):
+            message = hide_value(message, value)
+        return message
 
     def where(self, loc: Loc) -> str:
         """``file:line`` of the deepest known location along ``loc``."""
@@ -103,7 +118,10 @@ def resolve_env(source: Source, environ: dict[str, str] | None = None) -> list[s
             problems.append(f"{source.where(loc)}: environment variable {var} is not set")
             return m.group(0)
 
-        return _ENV.sub(one, value)
+        resolved = _ENV.sub(one, value)
+        if resolved != value:
+            source.from_env[loc] = resolved
+        return resolved
 
     def walk(node: Any, loc: Loc) -> Any:
         if isinstance(node, dict):
@@ -116,6 +134,15 @@ def resolve_env(source: Source, environ: dict[str, str] | None = None) -> list[s
 
     source.data = walk(source.data, ())
     return problems
+
+
+def hide_value(message: str, value: str) -> str:
+    """``message`` without ``value``: its repr (as validation messages quote it) becomes ``MASK``, and so does any
+    unquoted occurrence of a value long enough not to be found by chance in the sentence around it."""
+    from ..masking import MASK
+
+    message = message.replace(repr(value), MASK)
+    return message.replace(value, MASK) if len(value) >= 4 else message
 
 
 def dump_yaml(data: Any) -> str:

@@ -7,6 +7,7 @@ Options (``connector: folder``)::
     name: "{document_type}-{business_key}-{key}.{ext}"   # the default
     fsync: true                 # make deliveries durable (at flush) before they are recorded
     pretty: false               # json: indented (slower) instead of one line
+    csv_formula_guard: true     # csv: neutralise cells a spreadsheet would run as formulas (the default)
 
 Name template fields: ``document_type``, ``business_key``, ``key``, ``partner_id``,
 ``correlation_id``, ``ext`` (the format's extension). ``{key}`` is required: the file name must
@@ -15,6 +16,12 @@ documents never share one. Values are made safe for file names: anything but let
 ``.``, ``_`` and ``-`` becomes ``_``, a missing value is ``none``, other fields are cut to 64
 characters, and a key that had to be changed (or is long) keeps a hash of the original so that
 distinct keys stay distinct. The template may not contain a path separator or start with ``.``.
+
+CSV deliveries are guarded against formula injection unless ``csv_formula_guard: false``: a cell
+starting with ``=``, ``+``, ``-``, ``@``, tab, CR or NUL gets a leading ``'`` (plain numbers such as
+``-5`` excepted) and every cell is quoted (see ``gateway.connectors.render``). Turn it off only for an
+ERP that imports the file as data and needs the raw values. The option is only taken with
+``format: csv`` (with another format it would do nothing, so it is refused).
 
 Publishing is atomic: the file is written as a hidden temporary (``.<name>.<random>.tmp``) in the
 same folder, then renamed over the final name with ``os.replace``, so an ERP watching the folder
@@ -76,6 +83,8 @@ class FolderOptions(Model):
     name: Annotated[str, Doc("file name template; fields: " + ", ".join(NAME_FIELDS) + " ({key} required)")] = DEFAULT_NAME
     fsync: Annotated[bool, Doc("make files and renames durable (at flush, before the deliveries are recorded)")] = True
     pretty: Annotated[bool, Doc("json only: indent the document (for people; much slower to write)")] = False
+    csv_formula_guard: Annotated[bool | None, Doc("csv only: neutralise cells a spreadsheet would run as formulas (=, +, -, @, tab, CR "
+                                                  "first; plain numbers excepted); default true, false for ERPs that need raw values")] = None
 
 
 class FolderConnector:
@@ -83,7 +92,8 @@ class FolderConnector:
 
     name = "folder"
 
-    def __init__(self, folder: Path, *, format: str = "json", name: str = DEFAULT_NAME, fsync: bool = True, pretty: bool = False) -> None:
+    def __init__(self, folder: Path, *, format: str = "json", name: str = DEFAULT_NAME, fsync: bool = True, pretty: bool = False,
+                 csv_formula_guard: bool = True) -> None:
         problems = template_problems(name)
         if problems:
             raise ConfigError(problems)
@@ -92,6 +102,7 @@ class FolderConnector:
         self.template = name
         self.fsync = fsync
         self.pretty = pretty
+        self.csv_formula_guard = csv_formula_guard
         self._unsynced: list[Path] = []  # published since the last flush
     def __repr__(self) -> str:
         return f"FolderConnector(folder={str(self.folder)!r}, format={self.format!r})"
@@ -110,7 +121,7 @@ class FolderConnector:
 
     def render(self, item: DeliveryItem) -> bytes:
         if self.format == "csv":
-            return render.to_csv(item.document)
+            return render.to_csv(item.document, formula_guard=self.csv_formula_guard)
         if self.format == "xml":
             return render.to_xml(item.document, item.document_type)
         if item.raw is not None and not self.pretty:
@@ -245,8 +256,10 @@ def _syncfs(folder: Path) -> bool:
 
 
 def _build(options: FolderOptions, context: ConnectorContext) -> FolderConnector:
+    if options.csv_formula_guard is not None and options.format != "csv":
+        raise ConfigError([f"csv_formula_guard: only used with format: csv (this route writes {options.format})"])
     return FolderConnector(context.home.resolve(options.path), format=options.format, name=options.name, fsync=options.fsync,
-                           pretty=options.pretty)
+                           pretty=options.pretty, csv_formula_guard=options.csv_formula_guard is not False)
 
 
 FOLDER = ConnectorType("folder", FolderOptions, _build, "one file per document in a folder (json, csv or xml), published atomically")

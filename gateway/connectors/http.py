@@ -50,10 +50,10 @@ from .. import __version__
 from ..config.typed import Doc, Keys, Model, Pattern, Range, Schema, Secret
 from ..errors import ConfigError, DeliveryError
 from ..home import Home
+from ..masking import MASK
 from .base import DeliveryItem
 from .registry import ConnectorContext, ConnectorType
 
-MASK = "********"
 USER_AGENT = f"edi-gateway/{__version__}"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 HEADER_NAME = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"

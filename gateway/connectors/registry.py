@@ -9,12 +9,19 @@ per pass listing every problem: first the options against the model (unknown key
 missing required keys; an unknown connector name lists the known ones), then what only the
 factory can check (an environment variable that is not set, a template with unknown fields).
 ``Registry.check`` gives the same problems as lines without keeping a connector (``gateway partner
-check`` and the start-up of ``gateway serve`` use it).
+check`` and the start-up of ``gateway serve`` use it). ``Registry.shown`` gives a route's options as
+they may be printed: what the options model marks ``Secret`` and whatever ``gateway.masking``'s
+rule finds (credential names, URL passwords) masked.
 
 Registries are plain objects, not module state: ``default_registry()`` returns a new one with the
 shipped connectors (``folder``, ``http``, ``memory``) plus any installed plugin found through the
 ``edi_gateway.connectors`` entry point group (each entry point names a ``ConnectorType``); tests
 take ``copy()`` and add their own. Registering a name twice raises ``ValueError``.
+
+Named connectors (``connectors:`` in gateway.yaml, e.g. ``erp: {type: folder, options: {path: erp}}``)
+are added with ``with_named``: a route's ``connector`` may then name one of them or a type. A route
+naming ``erp`` builds a ``folder`` from the named connector's options with the route's own options
+laid over them, key by key (``options: {path: erp/orders}`` sends that route's documents elsewhere).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 from ..config.typed import Model, build
 from ..errors import ConfigError
 from ..home import Home
+from ..masking import mask_settings
 from .base import Connector
 
 ENTRY_POINT_GROUP = "edi_gateway.connectors"
@@ -56,6 +64,7 @@ class Registry:
 
     def __init__(self, types: Iterable[ConnectorType] = ()) -> None:
         self._types: dict[str, ConnectorType] = {}
+        self._named: dict[str, tuple[str, dict[str, Any]]] = {}  # name -> (type, options)
         for kind in types:
             self.add(kind)
 
@@ -65,19 +74,44 @@ class Registry:
         self._types[kind.name] = kind
 
     def names(self) -> list[str]:
-        return sorted(self._types)
+        """What a route may name: the types and the named connectors."""
+        return sorted({*self._types, *self._named})
 
     def get(self, name: str) -> ConnectorType:
         return self._types[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._types
+        return name in self._types or name in self._named
 
     def copy(self) -> Registry:
-        return Registry(self._types.values())
+        out = Registry(self._types.values())
+        out._named = dict(self._named)
+        return out
+
+    def with_named(self, named: Mapping[str, Any], where: Callable[[str], str] = lambda name: name) -> Registry:
+        """A copy that also knows ``named`` connectors (name -> an object with ``type`` and ``options``, as in
+        gateway.yaml). ``ConfigError`` lists each name that is a type already and each unknown type, prefixed
+        with ``where(name)``."""
+        out, problems = self.copy(), []
+        for name, spec in named.items():
+            if name in self._types:
+                problems.append(f"{where(name)}: connector name {name!r} is a connector type; give the named connector another name")
+            elif spec.type not in self._types:
+                known = ", ".join(sorted(self._types)) or "none"
+                problems.append(f"{where(name)}: connector {name!r}: unknown type {spec.type!r} (known: {known})")
+            else:
+                out._named[name] = (spec.type, dict(spec.options or {}))
+        if problems:
+            raise ConfigError(problems)
+        return out
 
     def create(self, name: str, options: Mapping[str, Any] | None, context: ConnectorContext, *, where: str = "options") -> Connector:
         """Build connector ``name`` from a route's ``options``; ``where`` prefixes problems (e.g. ``acme.yaml routes/0``)."""
+        if name in self._named:
+            kind_name, base = self._named[name]
+            if options is not None and not isinstance(options, Mapping):
+                raise ConfigError([f"{where}: options of connector {name!r} must be a mapping, not {type(options).__name__}"])
+            return self.create(kind_name, {**base, **(options or {})}, context, where=f"{where} (connector {name!r}, a {kind_name})")
         kind = self._types.get(name)
         if kind is None:
             known = ", ".join(self.names()) or "none"
@@ -105,6 +139,14 @@ class Registry:
             return exc.problems
         conn.close()
         return []
+
+    def shown(self, name: str, options: Mapping[str, Any] | None) -> Any:
+        """Route ``options`` for connector ``name`` with every secret masked (valid or not, known connector or not)."""
+        data = {} if options is None else options
+        kind = self._types.get(name)
+        if kind is not None:
+            data = kind.options.mask(data)
+        return mask_settings(data)
 
 
 def _tidy(problem: str) -> str:

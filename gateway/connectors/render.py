@@ -11,6 +11,8 @@ All three are pure functions of the document; none of them loses a value:
   ``orders.packs.items.quantity.value``); a document without them (a 997) is one row.
   Columns are the union over all rows in order of first appearance; a row leaves blank what it
   lacks. RFC 4180 quoting and CRLF line ends, UTF-8 without a byte order mark.
+  With ``formula_guard`` (the default) a cell a spreadsheet would run as a formula is neutralised
+  (see "Formula guard" below).
 - ``to_xml``: the root element is the document type; an object is an element with children, a
   list is the same element repeated, ``None`` is left out, booleans are ``true``/``false``. Keys
   that are not XML names are made into one (invalid characters become ``_``; a leading ``_`` is
@@ -18,6 +20,21 @@ All three are pure functions of the document; none of them loses a value:
 
 A document that is not JSON-ready (a ``set``, a ``datetime``) raises ``TypeError``; connectors
 turn that into a terminal ``DeliveryError``.
+
+Formula guard (CSV injection, as OWASP's "CSV Injection" page recommends): a partner's text such as
+``=cmd|' /C calc'!A0`` or ``=HYPERLINK(...)`` must not become a live formula when someone opens the
+delivery in a spreadsheet. A cell (header cells too) whose text starts with ``=``, ``+``, ``-``,
+``@``, tab, carriage return or NUL (OWASP's list plus ASVS's NUL) gets a single quote in front
+(``'=cmd|' /C calc'!A0``), which spreadsheets show as text; and every cell is written in double
+quotes with inner quotes doubled, so the quote sits inside the cell and a ``,`` or ``;`` in the text
+cannot start a new cell in a spreadsheet that splits on the other separator. Exception: a cell that
+is a plain number (``-5``, ``+3``, ``-12.50``, ``1e-05``: optional sign, digits, optional fraction and
+exponent) is left alone. It cannot be a formula (there is no operator, reference or function after
+the sign), and prefixing it would turn a negative quantity or a credit amount into text for the ERP.
+Anything else after a sign (``-2+3``, ``+A1``, ``-cmd|...``) is guarded. Readers that parse CSV
+(rather than open it as a spreadsheet) see the quote as part of the value: routes into an ERP that
+needs raw values turn the guard off (the folder connector's ``csv_formula_guard: false``), which
+also gives back minimal quoting.
 """
 
 from __future__ import annotations
@@ -52,14 +69,27 @@ def csv_rows(document: dict[str, Any]) -> list[dict[str, str]]:
     return _rows(document, "")
 
 
-def to_csv(document: dict[str, Any]) -> bytes:
+def to_csv(document: dict[str, Any], *, formula_guard: bool = True) -> bytes:
     rows = csv_rows(document)
     columns = list(dict.fromkeys(col for row in rows for col in row))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, restval="", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL if formula_guard else csv.QUOTE_MINIMAL)
+    cell = guard_formula if formula_guard else str
+    writer.writerow([cell(c) for c in columns])
+    writer.writerows([cell(row.get(c, "")) for c in columns] for row in rows)
     return out.getvalue().encode("utf-8")
+
+
+FORMULA_START = frozenset("=+-@\t\r\0")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def guard_formula(text: str) -> str:
+    """``text`` as a spreadsheet must show it: with a leading ``'`` when it would start a formula (plain numbers
+    excepted; see the module docstring)."""
+    if text and text[0] in FORMULA_START and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _rows(obj: dict[str, Any], prefix: str) -> list[dict[str, str]]:

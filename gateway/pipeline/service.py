@@ -12,6 +12,10 @@ A partner whose profile does not load, says what this version does not honour, o
 mapping specs fail their lint (see ``gateway.preflight``), is not served: every problem is logged at error level at start-up and
 after each change, its drop folder is not read (its files wait there), work already queued for
 it is quarantined with ``partner.profile_invalid``; the other partners run.
+
+A gateway does not start without knowing who it is (``identity`` in gateway.yaml, not init's
+placeholder): it refuses interchanges addressed to anyone else and signs its acknowledgements
+with it. Routes may name the connectors gateway.yaml defines (``connectors:``) besides the types.
 """
 
 from __future__ import annotations
@@ -27,17 +31,22 @@ from dataclasses import dataclass
 from ..channels.base import Inbound
 from ..channels.drop_folder import drop_folders
 from ..config.partner import Partners
-from ..config.settings import Settings, load_settings
-from ..connectors import ConnectorContext, default_registry
-from ..errors import StoreError
+from ..config.settings import Settings, connector_registry, identity_problems, read_settings
+from ..config.yamlio import Source
+from ..connectors import ConnectorContext
+from ..errors import ConfigError, StoreError
 from ..home import Home
 from ..preflight import MappingLint, not_served
 from ..store import Problem, Receipt, Store
+from ..store.base import now
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
 from .worker import Tally, Worker
 
 log = logging.getLogger("gateway.serve")
+
+# serve --once waits for a retry due within this long instead of exiting with it left over (exit 3)
+ONCE_WAITS_FOR_RETRY_SECONDS = 2.0
 
 
 @dataclass(slots=True)
@@ -68,9 +77,12 @@ class Gateway:
         self.spec_dirs = list(spec_dirs or [])
         self.charset = charset
         self.environ = dict(os.environ if environ is None else environ)
-        self.settings = settings or load_settings(home, self.environ)
+        self.settings, source = (settings, Source(home.display(home.config_file), None, {})) if settings else read_settings(home, self.environ)
+        unset = identity_problems(home, self.settings, source)
+        if unset:
+            raise ConfigError(unset)
+        self.registry = connector_registry(self.settings, source, registry)
         self.store = store or Store.open(self.settings.store_url(home, self.environ))
-        self.registry = registry or default_registry()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._connectors: dict[tuple, object] = {}
@@ -89,7 +101,7 @@ class Gateway:
             self._lint = MappingLint(self.home, self.spec_dirs, self.translator.x12_library)
         self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ), lint=self._lint,
                                      mappings=self.translator.mappings)
-        self.stages = Stages(self.home, self.partners, self.translator, self.not_served)
+        self.stages = Stages(self.home, self.partners, self.translator, self.not_served, self.settings.identity)
         self._close_connectors()
         self._stamp = self._config_stamp()
 
@@ -244,7 +256,13 @@ class Gateway:
                         self._wake.wait(ws.poll_seconds)  # an extra worker: others may still be creating work
                         continue
                     if scanned == 0 and not self._waiting_files():
-                        break  # nothing new arrived, nothing is ready, no file is waiting to be complete: done
+                        due = self.store.next_due()
+                        soon = due is not None and (due - now()).total_seconds() <= ONCE_WAITS_FOR_RETRY_SECONDS
+                        if not soon:
+                            break  # nothing new arrived, nothing is ready or about to be, no file is waiting: done
+                        # a retry due within a moment: --once waits for it rather than reporting it as left over
+                        self._wake.wait(max(0.0, (due - now()).total_seconds()))
+                        continue
                     if scanned == 0:
                         self._wake.wait(ws.poll_seconds)
                     continue

@@ -4,11 +4,12 @@ Nothing here writes to the store or to folders; ``worker.py`` persists what a st
 decided and performs the side effects (ack files, deliveries) from committed rows.
 
 - ``envelope``: identify the partner, validate the interchange(s) with the partner's
-  overlay, decide duplicates, build the acknowledgements and one record per transaction
-  set (received, or quarantined when validation rejected it). Flat files: the partner's
-  layout splits the file into documents.
+  overlay, refuse what is not addressed to us (see ``addressing``), decide duplicates, build
+  the acknowledgements (from our identity) and one record per transaction set (received, or
+  quarantined when it was refused, rejected, or is of a usage the profile does not take).
+  Flat files: the partner's layout splits the file into documents.
 - ``map_transactions``: each received set (or flat-file document) to a canonical document,
-  schema-checked, with one delivery per route of the partner's profile.
+  schema-checked, with one delivery per route of the partner's profile that takes its usage.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..store import (
     new_correlation_id,
 )
 from ..translate import KEY_FIELDS, ProfileView, Translated, Translator, describe, looks_like_x12, sender_ids
+from .addressing import USAGE_MISMATCH_CODE, WRONG_RECEIVER_CODE, refuse_misaddressed, us_for, usage_refusal, wrong_receiver
 
 
 class Stop(Exception):
@@ -73,11 +75,13 @@ def _wrap(n: int, top: int) -> int:
 
 
 class Stages:
-    def __init__(self, home: Home, partners: Partners, translator: Translator, not_served: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, home: Home, partners: Partners, translator: Translator, not_served: dict[str, list[str]] | None = None,
+                 identity=None) -> None:
         self.home = home
         self.partners = partners
         self.translator = translator
         self.not_served = not_served or {}  # partner ID -> why serve does not serve it (gateway.preflight)
+        self.identity = identity  # ours (gateway.yaml), an OwnIdentity; None: nothing is refused for its receiver
 
     # -- partner -----------------------------------------------------------------------------------
 
@@ -151,7 +155,7 @@ class Stages:
         view = self.view(profile)
         if not is_x12:
             return self._flat(data, name, profile, view)
-        validator, report = self.translator.validate_x12(data, name, view)
+        validator, report = self._validate(data, name, profile, view)
         if not report.interchanges:
             issues = [_finding(f) for f in report.findings]
             raise Stop(Problem("validate", "x12.no_interchange", f"{name}: no interchange found"
@@ -171,7 +175,9 @@ class Stages:
         parsed = Parsed(profile, view, validator)
         ordinal = 0
         for ix in report.interchanges:
-            broken = any(f.severity == "error" for f in ix.findings)
+            # TA104 R: the interchange is refused, nothing in it goes on. E (errors noted, e.g. a bad ISA09 date) accepts
+            # it: the partner must not resend, so its sets are processed as the 997 says.
+            broken = ix.ack_code == "R"
             # A rejected interchange keeps no dedupe key: the partner's corrected resend may use the same ISA13.
             key = None if broken or keys[ix.index] in earlier else keys[ix.index]
             irec = InterchangeRecord(f"{ix.sender_qualifier}:{ix.sender_id.strip()}", f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
@@ -185,9 +191,7 @@ class Stages:
                 for t in g.transactions:
                     ordinal += 1
                     parsed.sets[ordinal] = t
-                    problem = None
-                    if t.status == "rejected" or broken or g.ack_code == "R":
-                        problem = _rejected(t, name, broken, g.ack_code == "R")
+                    problem = self._set_problem(t, name, profile)
                     grec.transactions.append(TransactionRecord(ordinal, t.set_id, t.control_number, g.version, new_correlation_id(), problem,
                                                                _raw_keys(t)))
                 irec.groups.append(grec)
@@ -207,8 +211,9 @@ class Stages:
         if not wanted and policy.ta1 == "never":
             return None
         numbers = counters.numbers(profile.id, len(report.interchanges), groups)
+        us = us_for(profile, self.identity)
         # acknowledge_report, one interchange at a time: each verdict is then known to answer its inbound interchange
-        answers = [(ix.control_number, acknowledge(ix, numbers, kind=policy.ack_to_send, ta1=policy.ta1)) for ix in report.interchanges]
+        answers = [(ix.control_number, acknowledge(ix, numbers, kind=policy.ack_to_send, ta1=policy.ta1, sender=us)) for ix in report.interchanges]
         text = "".join(a for _, a in answers)
         if not text:
             return None
@@ -232,6 +237,27 @@ class Stages:
             raise Stop(Problem("validate", "flatfile.empty", f"{name}: the file holds no document"), profile.id)
         return rec, parsed
 
+    def _validate(self, data: bytes, name: str, profile: PartnerProfile | None, view):
+        """Validated with the partner's overlay, interchanges and groups not addressed to us refused."""
+        validator, report = self.translator.validate_x12(data, name, view)
+        us = us_for(profile, self.identity)
+        if us is not None:
+            refuse_misaddressed(report, us)
+        return validator, report
+
+    def _set_problem(self, t: TransactionResult, name: str, profile: PartnerProfile | None) -> Problem | None:
+        """Why a transaction set goes no further: not addressed to us, rejected, or of a usage the profile does not take."""
+        refused = wrong_receiver(t)
+        if refused is not None:
+            return Problem("validate", WRONG_RECEIVER_CODE, f"{name}: {t.set_id} {t.control_number}: {refused.message}", [_finding(refused)])
+        broken = t.group.interchange.ack_code == "R"
+        if t.status == "rejected" or broken or t.group.ack_code == "R":
+            return _rejected(t, name, broken, t.group.ack_code == "R")
+        why = usage_refusal(t.group.interchange, profile, self.home.display(self.partners.path_of(profile.id)) if profile else "")
+        if why is not None:
+            return Problem("validate", USAGE_MISMATCH_CODE, f"{name}: {t.set_id} {t.control_number}: {why}")
+        return None
+
     # -- map ---------------------------------------------------------------------------------------
 
     def parse_again(self, data: bytes, name: str, partner_id: str | None) -> Parsed:
@@ -243,7 +269,7 @@ class Stages:
                 raise Stop(Problem("map", "partner.unknown", f"{name}: a flat file without a partner"))
             _, parsed = self._flat(data, name, profile, view)
             return parsed
-        validator, report = self.translator.validate_x12(data, name, view)
+        validator, report = self._validate(data, name, profile, view)
         parsed = Parsed(profile, view, validator)
         ordinal = 0
         for t in report.transactions():
@@ -260,10 +286,9 @@ class Stages:
                 translated = parsed.flat.get(p.ordinal)
             else:
                 t = parsed.sets.get(p.ordinal)
-                broken = t is not None and any(f.severity == "error" for f in t.group.interchange.findings)
-                group_rejected = t is not None and t.group.ack_code == "R"
-                if t is not None and (t.status == "rejected" or broken or group_rejected):  # still rejected: say so as the first time
-                    rec.problem = _rejected(t, name, broken, group_rejected)
+                problem = self._set_problem(t, name, profile) if t is not None else None
+                if problem is not None:  # still refused or rejected: say so as the first time
+                    rec.problem = problem
                     out.append(rec)
                     continue
                 translated = self.translator.map_set(parsed.validator, t, parsed.view, name) if t is not None else None
@@ -289,9 +314,15 @@ class Stages:
                 rec.problem = Problem(stage, code, reason, [i.to_dict() for i in translated.issues])
                 out.append(rec)
                 continue
-            routes = profile.route_for(rec.document_type) if profile is not None else []
+            usage = (doc or {}).get("correlation", {}).get("usage") or "production"
+            routes = profile.routes_for(rec.document_type, usage) if profile is not None else []
             if not routes and rec.document_type == "functional_ack":
                 pass  # a partner's 997/999 is kept and traceable; it goes to the ERP only when a route asks for it
+            elif not routes and profile is not None and profile.route_for(rec.document_type):
+                rec.problem = Problem("route", USAGE_MISMATCH_CODE, f"{describe(translated)}: partner {profile.id} has no route for {usage} "
+                                      f"{rec.document_type} documents (usage of the profile and its routes)")
+                out.append(rec)
+                continue
             elif not routes:
                 who = f"partner {profile.id}" if profile is not None else "an unknown partner"
                 rec.problem = Problem("route", "route.missing", f"{describe(translated)}: {who} has no route for {rec.document_type} "

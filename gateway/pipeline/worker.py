@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -243,7 +242,9 @@ class Worker:
             error, retryable = str(exc), exc.retryable
         except Exception as exc:  # a connector bug: keep the document, try again later, say so loudly
             error, retryable = f"{exc.__class__.__name__}: {exc}", True
-            log.error("connector %s failed unexpectedly on %s:\n%s", p.connector, p.idempotency_key, traceback.format_exc(), extra=extra)
+            log.error("connector %s failed unexpectedly on %s: %s (traceback at debug level)", p.connector, p.idempotency_key, error,
+                      extra=extra)
+            log.debug("connector %s failed unexpectedly on %s", p.connector, p.idempotency_key, exc_info=True, extra=extra)
         attempts = p.attempts + 1
         if retryable and attempts < retry.max_attempts:
             delay = retry.delay(attempts) * random.uniform(0.8, 1.0)
@@ -275,7 +276,9 @@ class Worker:
     def _fail(self, work: list[Work], exc: Exception) -> None:
         retry = self.rt.settings.retry
         detail = f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-        log.error("work %s failed: %s\n%s", [f"{w.kind}:{w.ref_id}" for w in work], detail, traceback.format_exc())
+        items = [f"{w.kind}:{w.ref_id}" for w in work]
+        log.error("work %s failed: %s (traceback at debug level)", items, detail)
+        log.debug("work %s failed", items, exc_info=True)
         for w in work:
             try:
                 if w.attempts + 1 < retry.max_attempts or w.kind == "ack":  # an ack must go out: it keeps trying, capped

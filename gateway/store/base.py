@@ -13,7 +13,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ..errors import StoreError
+from ..masking import mask_urls
 from . import schema as t
+from .engine import shown_url
 from .records import PendingAck, Problem, Work
 
 
@@ -36,10 +38,14 @@ class Connected:
         return self.engine.dialect.name
 
     def describe(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return shown_url(self.engine.url)
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _unavailable(self, exc: OperationalError | InterfaceError) -> StoreError:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        return StoreError(f"store {self.describe()} is unavailable: {mask_urls(reason)}")
 
     @contextmanager
     def _tx(self):
@@ -48,7 +54,7 @@ class Connected:
             with self.engine.begin() as c:
                 yield c
         except (OperationalError, InterfaceError) as exc:
-            raise StoreError(f"store {self.describe()} is unavailable: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
+            raise self._unavailable(exc) from exc
 
     @contextmanager
     def _read(self):
@@ -61,7 +67,7 @@ class Connected:
                 with conn.begin():
                     yield conn
         except (OperationalError, InterfaceError) as exc:
-            raise StoreError(f"store {self.describe()} is unavailable: {str(exc.orig or exc).strip().splitlines()[0]}") from exc
+            raise self._unavailable(exc) from exc
 
 
 class LeaseLost(StoreError):

@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import StoreError
+from ..masking import mask_url, mask_urls
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD = "0002"  # the newest migration (a test checks it is Alembic's head): a store at HEAD opens without importing Alembic
@@ -62,7 +63,7 @@ def make_engine(url: str) -> Engine:
     except ImportError as exc:  # the driver is an extra: SQLite-only installs do without it
         if u.get_backend_name() == "postgresql" and u.get_driver_name() == "psycopg":
             raise StoreError("PostgreSQL store configured but psycopg is not installed: pip install 'edi-gateway[postgres]'") from None
-        raise StoreError(f"store {u.render_as_string(hide_password=True)}: its database driver is not installed ({exc})") from None
+        raise StoreError(f"store {shown_url(u)}: its database driver is not installed ({mask_urls(str(exc))})") from None
 
 
 def alembic_config():
@@ -99,7 +100,7 @@ def migrate(engine: Engine, lock_dir: Path | None = None) -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the store at {_safe(engine)}: {exc.__class__.__name__}: {_first_line(exc)}") from exc
+        raise StoreError(f"cannot migrate the store at {shown_url(engine.url)}: {exc.__class__.__name__}: {mask_urls(_first_line(exc))}") from exc
 
 
 @contextmanager
@@ -127,8 +128,11 @@ def _migration_lock(engine: Engine, lock_dir: Path | None):
         yield
 
 
-def _safe(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+def shown_url(url: str | URL) -> str:
+    """A store URL as it may be printed (status, logs, errors): every URL goes through ``gateway.masking.mask_url``,
+    which masks the password of ``user:password@`` and credential query parameters such as ``?password=``."""
+    text = url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+    return mask_url(text)
 
 
 def _first_line(exc: Exception) -> str:

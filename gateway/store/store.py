@@ -19,9 +19,10 @@ documents and their deliveries), ``quarantine`` (list, show, reprocess, discard)
 from __future__ import annotations
 
 from ..errors import StoreError
+from ..masking import mask_urls
 from .base import LeaseLost, now
 from .deliveries import Deliveries
-from .engine import make_engine, migrate
+from .engine import make_engine, migrate, shown_url
 from .envelope import Envelopes
 from .quarantine import Quarantine
 from .receipts import Receipts
@@ -38,17 +39,9 @@ class Store(Receipts, WorkQueue, Envelopes, Deliveries, Quarantine, StatusAndTra
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
         try:
             engine = make_engine(url)
-        except Exception as exc:  # a malformed URL, a missing driver
-            raise StoreError(f"cannot open the store {_hide_password(url)}: {exc}") from exc
+        except Exception as exc:  # a malformed URL (quoted whole in the message), a missing driver
+            raise StoreError(f"cannot open the store {shown_url(url)}: {mask_urls(str(exc).replace(url, shown_url(url)))}") from exc
         if migrate_schema:
             migrate(engine)
         return cls(engine)
 
-
-def _hide_password(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(the configured URL)"

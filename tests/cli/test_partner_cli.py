@@ -51,7 +51,8 @@ def test_the_documented_non_interactive_add(gateway_exe, home):
     assert [(e.set, e.version, e.spec_name("receives")) for e in profile.documents.receives] == [
         ("850", "004010", "default/850-004010-in"), ("810", "004010", "default/810-004010-in")]
     assert profile.documents.sends == [] and profile.channels.drop_folder.inbound == "inbound/ID"
-    assert "next: edit home/partners/ID.yaml, then run: gateway partner check ID" in p.stdout
+    # a home without an erp connector: what is received has nowhere to go until routes are added
+    assert "next: add routes for purchase_order, invoice to home/partners/ID.yaml" in p.stdout
     # the only thing check may still miss is a default spec not written yet
     p = gw(gateway_exe, home, "partner", "check", "ID")
     problems = p.stdout.splitlines()[:-1]
@@ -170,7 +171,7 @@ def test_check_rejects_unknown_keys_and_checks_every_partner_without_an_id(gatew
     assert p.returncode == 1
     assert p.stdout.splitlines() == [
         ("home/partners/acme.yaml:2: unknown key 'chanels' (allowed: acks, channels, description, documents, id, identity, routes, "
-         "tables, validation, xref, xref_files)"),
+         "tables, usage, validation, xref, xref_files)"),
         "acme: 1 problem",
         "bolt: ok",
     ]

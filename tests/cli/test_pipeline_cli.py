@@ -112,7 +112,7 @@ def test_quarantine_list_show_reprocess_discard(gateway_exe, tmp_path):
 
 def test_init_creates_a_home_and_partner_add_its_drop_folder(gateway_exe, tmp_path):
     root = tmp_path / "work"
-    p = run(gateway_exe, "init", str(root))
+    p = run(gateway_exe, "init", str(root), "--isa-qualifier", "ZZ", "--isa-id", "OURCO")
     assert p.returncode == 0, p.stderr
     for name in ("partners", "mappings", "inbound", "outbound", "archive", "store"):
         assert (root / name).is_dir()

@@ -131,3 +131,22 @@ def test_a_sender_whose_profile_does_not_load_exits_1_naming_the_problem_not_the
     assert p.returncode == 1 and p.stderr.startswith(
         "gateway: ISA ZZ/ACMERETAIL GS ACMERETAIL is not a known partner, and partner acme's profile does not load, so it may be theirs: "
         "home/partners/acme.yaml:")
+
+
+def test_a_test_interchange_says_so_in_the_correlation_of_each_document(gateway_exe, tmp_path):
+    text = (SAMPLES / "partners" / "acme-retail" / "850-store-replenishment.x12").read_text(encoding="latin-1")
+    assert text[102] == "P"
+    test_file = tmp_path / "test-order.x12"
+    test_file.write_text(text[:102] + "T" + text[103:], encoding="latin-1")
+    p = translate(gateway_exe, str(test_file))
+    assert p.returncode == 0, p.stderr
+    assert [d["correlation"]["usage"] for d in json.loads(p.stdout)] == ["test", "test"]
+
+
+def test_a_piece_of_x12_without_its_isa_from_an_x12_partner_says_it_is_not_x12(gateway_exe, tmp_path):
+    piece = tmp_path / "piece.x12"
+    piece.write_bytes((SAMPLES / "partners" / "acme-retail" / "850-store-replenishment.x12").read_bytes()[150:400])
+    p = translate(gateway_exe, str(piece), "--partner", "acme-retail")
+    assert p.returncode == 1 and p.stdout == ""
+    assert "not an X12 interchange (no ISA at byte 0), and partner 'acme-retail' sends no flat files" in p.stderr
+    assert "documents.receives" in p.stderr and "documents.inbound" not in p.stderr

@@ -94,7 +94,7 @@ def test_serve_once_that_finishes_everything_exits_0_with_a_final_count_in_docum
 
     # per batch, in documents: one line per file's deliveries here, never one per document
     delivered = [e for e in lines if e["message"].startswith("delivered ")]
-    counts = sorted(int(re.fullmatch(r"delivered (\d+) documents? to folder \(acme-retail: \1 purchase_order\)", e["message"])[1])
+    counts = sorted(int(re.fullmatch(r"delivered (\d+) documents? to erp \(acme-retail: \1 purchase_order\)", e["message"])[1])
                     for e in delivered)
     assert counts == [1, 1, 2, 3]  # the rejected file's other order went through
     assert all(e["level"] == "info" and e["partner"] == ACME for e in delivered)
@@ -135,5 +135,5 @@ def test_text_log_lines_of_a_serve_run_begin_with_their_time(gateway_exe, tmp_pa
         drop(home, name, body)
     done = run_gateway(gateway_exe, home, "serve", "--once")
     assert all(TIMESTAMP.match(line) for line in done.stderr.splitlines()), done.stderr
-    assert len(re.findall(r"info    delivered 2 documents to folder \(acme-retail: 2 purchase_order\) \[\w+ \w+\] \[acme-retail\]",
+    assert len(re.findall(r"info    delivered 2 documents to erp \(acme-retail: 2 purchase_order\) \[\w+ \w+\] \[acme-retail\]",
                           done.stderr)) == 2

@@ -232,7 +232,7 @@ def test_route_option_the_connector_does_not_know_is_reported(home):
     path = profile(home, "acme", ACME + "documents: {receives: [{set: '850'}]}\nroutes:\n"
                    "  - {document: purchase_order, connector: folder, options: {path: erp, paht: erp}}\n")
     assert check_partner(home, "acme").problems == [
-        f"{home.display(path)}:4: connector 'folder': paht: unknown key 'paht' (allowed: format, fsync, name, path, pretty)"]
+        f"{home.display(path)}:4: connector 'folder': paht: unknown key 'paht' (allowed: csv_formula_guard, format, fsync, name, path, pretty)"]
 
 
 def test_route_to_an_unknown_connector_is_reported(home):
@@ -330,16 +330,41 @@ def test_channel_declared_but_not_served_by_this_version_is_reported(home, chann
     ("acks.expect", "acks: {expect: '997'}\n", 2, "acks.expect '997'"),
     ("acks.overdue_hours", "acks: {overdue_hours: 24}\n", 2, "acks.overdue_hours"),
     ("acks.request_ta1", "acks: {request_ta1: true}\n", 2, "acks.request_ta1"),
-    ("identity.us", "", 1, "identity.us"),
 ])
 def test_setting_this_version_does_not_honour_is_reported(home, setting, text, line, what):
-    ident = ACME if setting != "identity.us" else "identity: {isa_qualifier: ZZ, isa_id: A, us: {isa_qualifier: ZZ, isa_id: US}}\n"
-    path = profile(home, "acme", ident + text)
+    path = profile(home, "acme", ACME + text)
     [problem] = check_partner(home, "acme").problems
     assert problem.startswith(f"{home.display(path)}:{line}: {what}: not supported by this version (")
+
+
+def test_identity_us_and_usage_are_honoured_so_not_reported(home):
+    profile(home, "acme", "identity: {isa_qualifier: ZZ, isa_id: A, us: {isa_qualifier: ZZ, isa_id: US}}\nusage: both\n")
+    assert check_partner(home, "acme").problems == []
 
 
 def test_max_use_of_an_element_which_nothing_would_enforce_is_reported(home):
     path = profile(home, "acme", ACME + "documents: {receives: [{set: '850'}]}\nvalidation:\n  '850': {max_use: {BEG05: 2, N9_LOOP: 3}}\n")
     assert check_partner(home, "acme").problems == [
         f"{home.display(path)}:4: max_use for BEG05, which is an element, not a segment or loop (X12 850 004010)"]
+
+
+def test_add_in_a_home_init_made_routes_what_the_partner_sends_us_to_its_erp_connector(home):
+    from gateway.config.settings import OwnIdentity
+    from gateway.workdir import init_home
+
+    init_home(home.root, OwnIdentity(isa_qualifier="ZZ", isa_id="OURCO"))
+    result = add_partner(home, NewPartner("acme", "ZZ", "ACME", receives=["850", "810", "997"]))
+    p = load_profile(result.profile)
+    assert [(r.document, r.connector, r.options, r.usage) for r in p.routes] == [
+        ("purchase_order", "erp", {}, None), ("invoice", "erp", {}, None)]  # a functional ack needs no route
+    assert p.usage == "production"
+    assert result.check.problems == [] or all("mapping spec 'default/" in line for line in result.check.problems), result.check.problems
+
+
+def test_add_in_a_home_without_an_erp_connector_writes_no_route_to_it(home):
+    write(home.root / "gateway.yaml", "identity: {isa_qualifier: ZZ, isa_id: OURCO}\n")
+    result = add_partner(home, NewPartner("acme", "ZZ", "ACME", receives=["850"]))
+    assert load_profile(result.profile).routes == []
+    text = result.profile.read_text()
+    assert text.startswith("# yaml-language-server: $schema=./partner.schema.json\n")
+    assert (home.partners_dir / "partner.schema.json").is_file() and home.partners_dir / "partner.schema.json" in result.created

@@ -11,6 +11,11 @@ Acknowledgements are never acknowledged.
 A partner profile may choose otherwise (``acks`` in the profile): ``kind`` picks the
 functional acknowledgement per group version (a 997 for a 005010 partner who asks for one,
 or none at all) and ``ta1`` is ``on_error`` (the above), ``always`` or ``never``.
+
+The acknowledgement comes from ``sender`` (ISA05/ISA06 and GS02: our own identity, as the
+pipeline knows it) when given; without it (``gateway ack`` on a lone file) the inbound
+envelope's receiver is echoed back as the sender. A group refused as not addressed to us
+(``gs.not_our_id``) is answered with AK9 R and no AK2: none of its sets is taken.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from .delimiters import Delimiters
 from .elements import valid_date, valid_time
@@ -48,6 +54,14 @@ class AckNumbers:
         value = getattr(self, which)
         setattr(self, which, value + 1)
         return value
+
+
+class Sender(Protocol):
+    """Who an acknowledgement comes from."""
+
+    isa_qualifier: str  # ISA05
+    isa_id: str  # ISA06, unpadded
+    gs_id: str  # GS02
 
 
 def ack_set_for(version: str) -> str:
@@ -92,8 +106,8 @@ def needs_ta1(ix: InterchangeResult, ta1: str = "on_error") -> bool:
 
 
 def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[str], str | None] = ack_set_for,
-                ta1: str = "on_error") -> str:
-    """The outbound interchange acknowledging ``ix`` ('' when nothing is due).
+                ta1: str = "on_error", sender: Sender | None = None) -> str:
+    """The outbound interchange acknowledging ``ix`` ('' when nothing is due), from ``sender`` if given.
 
     ``kind(group version)``: 997, 999 or None (no functional acknowledgement for that group);
     ``ta1``: on_error (when the envelope has errors or ISA14 asks), always or never.
@@ -107,8 +121,8 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[s
         return ""
     w = EnvelopeWriter(d, now=numbers.now)
     version = ix.version if ix.version[:1] == "0" and len(ix.version) == 5 and ix.version.isascii() and ix.version.isdigit() else "00401"
-    w.interchange((_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d)),
-                  (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
+    ours = (sender.isa_qualifier, sender.isa_id) if sender else (_qualifier(ix.receiver_qualifier), echo(ix.receiver_id, 1, 15, fill="X", d=d))
+    w.interchange(ours, (_qualifier(ix.sender_qualifier), echo(ix.sender_id, 1, 15, fill="X", d=d)),
                   numbers.take("interchange"), version=version, usage=ix.usage if ix.usage in ("P", "T", "I") else "P")
     if with_ta1:
         ctrl = echo(ix.control_number, 9, 9, digits=True)
@@ -117,15 +131,15 @@ def acknowledge(ix: InterchangeResult, numbers: AckNumbers, *, kind: Callable[[s
         w.segment("TA1", ctrl, date, time, ix.ack_code, ta1_note(ix))
     if ix.ack_code != "R":
         for g, k in groups:
-            _functional_ack(w, g, numbers, d, k)
+            _functional_ack(w, g, numbers, d, k, sender)
     w.end_interchange()
     return w.text()
 
 
 def acknowledge_report(report: Report, numbers: AckNumbers | None = None, *, kind: Callable[[str], str | None] = ack_set_for,
-                       ta1: str = "on_error") -> str:
+                       ta1: str = "on_error", sender: Sender | None = None) -> str:
     numbers = numbers or AckNumbers()
-    return "".join(acknowledge(ix, numbers, kind=kind, ta1=ta1) for ix in report.interchanges)
+    return "".join(acknowledge(ix, numbers, kind=kind, ta1=ta1, sender=sender) for ix in report.interchanges)
 
 
 def _is_ack_group(g: GroupResult) -> bool:
@@ -142,22 +156,25 @@ def _outbound_delimiters(ix: InterchangeResult) -> Delimiters:
     return d
 
 
-def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, kind: str) -> None:
+def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: Delimiters, kind: str, sender: Sender | None = None) -> None:
     five = kind == "999"
     # Our 997 is the 004010 one whatever release it answers (a 005010 partner may ask for a 997); 999 is always X231A1.
     version = X231 if five else "004010"
-    w.group("FA", echo(g.receiver, 2, 15, fill="X", d=d), echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
+    ours = sender.gs_id if sender else echo(g.receiver, 2, 15, fill="X", d=d)
+    w.group("FA", ours, echo(g.sender, 2, 15, fill="X", d=d), numbers.take("group"), version)
     w.transaction(kind, numbers.take("transaction"), X231 if five else None)
     fic, ctrl = echo(g.functional_id, 2, 2, fill="X", d=d), echo(g.control_number, 1, 9, digits=True)
     if five:
         w.segment("AK1", fic, ctrl, echo(g.version, 1, 12, fill="0", d=d))
     else:
         w.segment("AK1", fic, ctrl)
-    for t in g.transactions:
+    refused = any(f.code == "gs.not_our_id" for f in g.findings)
+    for t in [] if refused else g.transactions:
         _transaction(w, t, five, d)
     codes = _unique(CODES[f.code].ack_code(kind) for f in g.findings if f.severity == "error")[:5]
     included = g.stated if g.stated is not None and g.stated <= MAX_COUNT else g.received
-    w.segment("AK9", g.ack_code, *(str(min(n, MAX_COUNT)) for n in (included, g.received, g.accepted)), *codes)
+    accepted = 0 if refused else g.accepted
+    w.segment("AK9", g.ack_code, *(str(min(n, MAX_COUNT)) for n in (included, g.received, accepted)), *codes)
     w.end_transaction()
     w.end_group()
 

@@ -8,6 +8,15 @@ single regular expression that accepts a segment text if and only if
 ``check_segment`` finds nothing. The validator runs the regex on every segment
 (in C, one call) and falls back to ``check_segment`` only when it fails. The
 equivalence is a tested property (tests/unit/formats/x12/test_elements.py).
+
+Code lists: a short list (up to ``SHORT_LIST`` codes) is written into the
+pattern as an alternation. A longer one (element 128 has some 1,500 codes)
+would make the pattern slow to compile, so the pattern only checks the
+element's type and length and captures the value in a named group, and the
+matcher then looks the value up in the list's frozenset. Every captured value
+is exactly the text between two delimiters (no value pattern can stop short:
+a separator or the end must follow), so the two steps accept exactly what one
+alternation would.
 """
 
 from __future__ import annotations
@@ -352,20 +361,69 @@ def _trie(node: dict) -> str:
 
 _CODED: dict[tuple, str] = {}  # (codes, data element, regex, charset, delimiters) -> code alternation
 
+# Code lists up to this long are alternations in the pattern; longer ones are captured and looked up.
+SHORT_LIST = 10
+# Uses after which a pattern with lookups gives way to one with every list compiled in (see SegmentPatterns).
+WARM = 2000
+_WARMED: set[tuple] = set()  # (pattern, lookups) used WARM times in this process: compile the lists in at once
+
 
 @functools.lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern[str]:
-    # Patterns with long code lists take milliseconds to compile; every Validator compiles the same ones.
+    # Every Validator compiles the same patterns; a big segment's still takes a millisecond or two.
     return re.compile(pattern, re.DOTALL)
 
 
-class PatternBuilder:
-    """Builds the fast-path regex for segment definitions; see module docstring."""
+Checks = tuple[tuple[str, frozenset[str]], ...]  # (group name, codes its value must be one of)
 
-    def __init__(self, d: Delimiters, charset: Charset, code_sets: dict[str, frozenset[str]] | None = None) -> None:
+
+def checked(pattern: re.Pattern[str], checks: Checks) -> Callable[[str], object]:
+    """``pattern.fullmatch``, then each captured code looked up in its list: the match or None."""
+    fullmatch = pattern.fullmatch
+    if not checks:
+        return fullmatch
+    if len(checks) == 1:
+        index, codes = pattern.groupindex[checks[0][0]], checks[0][1]
+
+        def one(text: str) -> object:
+            m = fullmatch(text)
+            if m is None:
+                return None
+            v = m.group(index)
+            return m if v is None or v in codes else None
+
+        return one
+    indexes = tuple(pattern.groupindex[name] for name, _ in checks)
+    lists = tuple(codes for _, codes in checks)
+
+    def many(text: str) -> object:
+        m = fullmatch(text)
+        if m is None:
+            return None
+        for v, codes in zip(m.group(*indexes), lists):
+            if v is not None and v not in codes:
+                return None
+        return m
+
+    return many
+
+
+class PatternBuilder:
+    """Builds the fast-path regex for segment definitions; see module docstring.
+
+    ``short_list``: code lists up to this many codes are written into the pattern,
+    longer ones are captured and looked up after the match (see module docstring).
+    ``warm``: uses of a pattern with lookups before it is replaced (see ``SegmentPatterns``);
+    None keeps it for good.
+    """
+
+    def __init__(self, d: Delimiters, charset: Charset, code_sets: dict[str, frozenset[str]] | None = None,
+                 short_list: int = SHORT_LIST, warm: int | None = WARM) -> None:
         self.d = d
         self.charset = charset
         self.code_sets = code_sets or {}
+        self.short_list = short_list
+        self.warm = warm
         self.es = re.escape(d.element)
         self.cs = re.escape(d.component)
         self.rs = re.escape(d.repetition) if d.repetition else None
@@ -374,27 +432,47 @@ class PatternBuilder:
         delim = d.element + d.component + d.segment + (d.repetition or "")
         self.delim_chars = set(delim)
         self.not_delim = "".join(_esc_class(c) for c in delim)
-        self._coded: dict[int, str] = {}  # id(element) -> its code alternation (lists run to 1,500 codes)
+        self._coded: dict[int, str] = {}  # id(element) -> its code alternation
+        self._codes: dict[int, frozenset[str] | None] = {}  # id(element) -> codes_for(element)
+        self._checks: list[tuple[str, frozenset[str]]] | None = None  # captures of the segment being built
 
     # value patterns ----------------------------------------------------------
 
-    def value(self, e: ElementDef) -> str:
-        """Pattern for one non-empty value that ``check_value`` accepts."""
+    def codes(self, e: ElementDef) -> frozenset[str] | None:
+        try:
+            return self._codes[id(e)]
+        except KeyError:
+            codes = self._codes[id(e)] = codes_for(e, self.code_sets)
+            return codes
+
+    def value(self, e: ElementDef, capture: bool = False) -> str:
+        """Pattern for one non-empty value that ``check_value`` accepts.
+
+        ``capture``: the pattern occurs once in the segment's (no repetition), so a long
+        code list may be captured and looked up after the match instead of compiled.
+        """
         if e.usage == "N":
             return "(?!)"
+        codes = self.codes(e)
+        if codes is None:
+            return self._typed(e)
+        if capture and self._checks is not None and len(codes) > self.short_list:
+            name = f"c{len(self._checks)}"
+            self._checks.append((name, codes))
+            return f"(?P<{name}>{self._typed(e)})"
         done = self._coded.get(id(e))
-        if done is not None:
-            return done
-        codes = codes_for(e, self.code_sets)
-        if codes is not None:
-            # Shared across builders and validators: filtering 1,500 codes through check_value is the slow part.
+        if done is None:
+            # Shared across builders and validators.
             key = (codes, e.data_ele, e.regex, self.charset, self.d)
             done = _CODED.get(key)
             if done is None:
                 ok = sorted(c for c in codes if c and not (set(c) & self.delim_chars) and not check_value(e, c, self.charset, codes))
                 done = _CODED[key] = _alt(ok)
             self._coded[id(e)] = done
-            return done
+        return done
+
+    def _typed(self, e: ElementDef) -> str:
+        """Pattern for a value of ``e``'s type and length, whatever its code list."""
         t, lo, hi = e.data_ele.type, e.data_ele.min_len, e.data_ele.max_len
         if e.regex:
             return "(?!)"  # element regexes are checked by the reference path only
@@ -455,7 +533,8 @@ class PatternBuilder:
             return empty
         comps = c.components
         n = len(comps)
-        slots = [self.value(s) if s.usage == "R" else (f"(?:{self.value(s)})?" if s.usage == "S" else "") for s in comps]
+        once = not (self.rs and c.repeat > 1)
+        slots = [self.value(s, once) if s.usage == "R" else (f"(?:{self.value(s, once)})?" if s.usage == "S" else "") for s in comps]
         inner = ""
         for j in range(n - 1, 0, -1):
             optional_tail = all(s.usage != "R" for s in comps[j:])
@@ -505,6 +584,20 @@ class PatternBuilder:
         return "".join(parts)
 
     def segment(self, seg: SegmentDef, count: int) -> str:
+        """The pattern ``matcher`` uses for ``seg`` written with ``count`` separators."""
+        return self.pattern(seg, count)[0]
+
+    def pattern(self, seg: SegmentDef, count: int, lookups: bool = True) -> tuple[str, Checks]:
+        """The pattern and the code-list lookups of its captured values (see ``checked``).
+        ``lookups=False``: every code list is compiled into the pattern, nothing is looked up."""
+        self._checks = [] if lookups else None
+        try:
+            text = self._segment(seg, count)
+            return text, tuple(self._checks or ())
+        finally:
+            self._checks = None
+
+    def _segment(self, seg: SegmentDef, count: int) -> str:
         """Pattern for ``fullmatch`` on one segment's text (terminator removed)
         that holds ``count`` element separators, i.e. ``count`` written elements.
 
@@ -543,7 +636,7 @@ class PatternBuilder:
             e = seg.elements[i - 1]
             if i in pairs:
                 kind, b = pairs[i]
-                slots.append(es + self._pair_slot(kind, self.value(e), self.value(seg.elements[b - 1])))
+                slots.append(es + self._pair_slot(kind, e, seg.elements[b - 1]))
                 i = b
                 continue
             flag = i in flagged
@@ -555,9 +648,9 @@ class PatternBuilder:
                 body = ""  # must be empty, so never present
                 flagged.discard(i)
             elif e.usage == "R":
-                body = (f"(?P<g{i}>)" if flag else "") + self.value(e)
+                body = (f"(?P<g{i}>)" if flag else "") + self.value(e, True)
             else:
-                body = f"(?:{'(?P<g%d>)' % i if flag else ''}{self.value(e)})?"
+                body = f"(?:{'(?P<g%d>)' % i if flag else ''}{self.value(e, True)})?"
             slots.append(es + body)
         conditions = "".join(_rule_conditional(rule, flagged) for rule in rules)
         return f"{re.escape(seg.id)}{''.join(slots)}(?<!{es}){conditions}"
@@ -591,19 +684,25 @@ class PatternBuilder:
             pairs[a] = (kind, b)
         return pairs, rest
 
-    def _pair_slot(self, kind: str, va: str, vb: str) -> str:
-        """Elements a and a+1 (and the separator between them) under one rule."""
+    def _pair_slot(self, kind: str, a: ElementDef, b: ElementDef) -> str:
+        """Elements a and a+1 (and the separator between them) under one rule.
+        (An element written twice gets a group in each place: only one can take part in a match.)"""
         es = self.es
-        return {
-            "P": f"(?:{va}{es}{vb}|{es})",
-            "C>": f"(?:{va}{es}{vb}|{es}(?:{vb})?)",
-            "C<": f"(?:{va}{es}(?:{vb})?|{es})",
-            "E": f"(?:{va}{es}|{es}(?:{vb})?)",
-            "R": f"(?:{va}{es}(?:{vb})?|{es}{vb})",
-        }[kind]
+        va, vb = (lambda: self.value(a, True)), (lambda: self.value(b, True))
+        if kind == "P":
+            return f"(?:{va()}{es}{vb()}|{es})"
+        if kind == "C>":
+            return f"(?:{va()}{es}{vb()}|{es}(?:{vb()})?)"
+        if kind == "C<":
+            return f"(?:{va()}{es}(?:{vb()})?|{es})"
+        if kind == "E":
+            return f"(?:{va()}{es}|{es}(?:{vb()})?)"
+        return f"(?:{va()}{es}(?:{vb()})?|{es}{vb()})"  # R
 
-    def compile(self, seg: SegmentDef, count: int) -> re.Pattern[str]:
-        return _compile(self.segment(seg, count))
+    def compile(self, seg: SegmentDef, count: int, lookups: bool = True) -> Callable[[str], object]:
+        """``text -> match or None`` for ``seg`` written with ``count`` separators."""
+        text, checks = self.pattern(seg, count, lookups)
+        return checked(_compile(text), checks)
 
     def matcher(self, seg: SegmentDef) -> Callable[[str], object]:
         """``text -> match or None``: None exactly when ``SegmentChecker.check`` finds a problem."""
@@ -616,7 +715,13 @@ class PatternBuilder:
 
 
 class SegmentPatterns:
-    """Per-element-count patterns of one segment, compiled on first use."""
+    """Per-element-count matchers of one segment, made on first use.
+
+    A matcher with code-list lookups is quick to compile, which is what a short run needs,
+    but each lookup costs a Python call after the match. After ``warm`` uses in this process
+    (a big file, or many files), it gives way to the pattern with every code list compiled in:
+    slower to compile, faster per segment. Both accept exactly what ``SegmentChecker`` accepts.
+    """
 
     __slots__ = ("builder", "patterns", "seg")
 
@@ -632,8 +737,29 @@ class SegmentPatterns:
             count = len(self.patterns) - 1
         m = self.patterns[count]
         if m is None:
-            m = self.patterns[count] = self.builder.compile(self.seg, count).fullmatch
+            m = self.patterns[count] = self._first(count)
         return m
+
+    def _first(self, count: int) -> Callable[[str], object]:
+        builder, seg = self.builder, self.seg
+        text, checks = builder.pattern(seg, count)
+        if not checks or builder.warm is None:
+            return checked(_compile(text), checks)
+        key = (text, checks)
+        if key in _WARMED:
+            return builder.compile(seg, count, lookups=False)
+        quick = checked(_compile(text), checks)
+        left = builder.warm
+
+        def warming(text: str) -> object:
+            nonlocal left
+            left -= 1
+            if left == 0:
+                _WARMED.add(key)
+                self.patterns[count] = builder.compile(seg, count, lookups=False)
+            return quick(text)
+
+        return warming
 
 
 _FAIL = "(?!)"

@@ -56,6 +56,9 @@ _CATALOGUE = [
     Code("interchange.duplicate_control_number", "interchange", "025", None, "duplicate interchange control number"),
     Code("interchange.invalid_content", "interchange", "024", None, "invalid interchange content (bad GS or segment outside a group)"),
     Code("interchange.junk", "interchange", "022", None, "data outside any interchange"),
+    # not addressed to us (the pipeline checks these against our identity; the validator alone cannot)
+    Code("isa.not_our_qualifier", "interchange", "007", None, "interchange not addressed to us: ISA07 is not our ID qualifier"),
+    Code("isa.not_our_id", "interchange", "008", None, "interchange not addressed to us: ISA08 is not our interchange ID"),
     # functional group (AK905)
     Code("gs.functional_id_unsupported", "group", "1", None, "functional group not supported (GS01)"),
     Code("gs.version_unsupported", "group", "2", None, "functional group version not supported (GS08)"),
@@ -65,6 +68,7 @@ _CATALOGUE = [
     Code("gs.control_number_invalid", "group", "6", None, "group control number violates syntax (GS06)"),
     Code("gs.duplicate_control_number", "group", "6", "19", "group control number not unique within the interchange"),
     Code("gs.element_invalid", "group", None, None, "invalid GS element"),
+    Code("gs.not_our_id", "group", None, None, "functional group not addressed to us: GS03 is not one of our application IDs"),
     # transaction set (AK502 / IK502)
     Code("st.set_unsupported", "transaction", "1", None, "transaction set not supported"),
     Code("se.missing", "transaction", "2", None, "transaction set trailer SE missing"),

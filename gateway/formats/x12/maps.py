@@ -11,6 +11,7 @@ The bundled directories live in ``specs/<version>/``; callers can add their own.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -96,11 +97,14 @@ def load_code_sets(path: Path) -> CodeSets:
     if not path.is_file():
         return CodeSets()
     root = _parse(path)
-    sets = CodeSets()
+    pending = {}
     for cs in root.iter("codeset"):
-        ident = (cs.findtext("id") or "").strip()
-        sets[ident] = frozenset((c.text or "").strip() for c in cs.iter("code"))
-    return sets
+        pending[(cs.findtext("id") or "").strip()] = functools.partial(_codes, cs)
+    return CodeSets(pending=pending)
+
+
+def _codes(codeset: etree._Element) -> frozenset[str]:
+    return frozenset((c.text or "").strip() for c in codeset.iter("code"))
 
 
 class MapReader:

@@ -166,7 +166,49 @@ class LoopDef:
 
 
 class CodeSets(dict):
-    """codes.xml of a spec directory: code set name -> codes. Shared, never copied (overlays copy specs)."""
+    """codes.xml of a spec directory: code set name -> codes. Shared, never copied (overlays copy specs).
+
+    ``pending`` holds sets not read yet (name -> a function giving its codes): a set is read the
+    first time it is asked for, as one document meets a few dozen of the file's hundreds of sets.
+    """
+
+    def __init__(self, sets: dict[str, frozenset[str]] | None = None, pending: dict | None = None) -> None:
+        super().__init__(sets or {})
+        self.pending: dict = pending or {}
+
+    def __missing__(self, name: str) -> frozenset[str]:
+        read = self.pending.get(name)
+        if read is None:
+            if dict.__contains__(self, name):  # another thread read it meanwhile
+                return dict.__getitem__(self, name)
+            raise KeyError(name)
+        codes = self[name] = read()
+        self.pending.pop(name, None)
+        return codes
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self.pending
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self.pending)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self):
+        return iter(list(dict.keys(self)) + list(self.pending))
+
+    def keys(self):
+        return list(self)
+
+    def items(self):
+        return [(name, self[name]) for name in list(self)]
+
+    def values(self):
+        return [codes for _, codes in self.items()]
 
     def __deepcopy__(self, memo: dict) -> CodeSets:
         return self

@@ -31,6 +31,8 @@ FATAL_INTERCHANGE = frozenset(
         "iea.control_mismatch",
         "iea.group_count",
         "interchange.duplicate_control_number",
+        "isa.not_our_qualifier",  # not for us: refused whole
+        "isa.not_our_id",
     }
 )
 

@@ -4,8 +4,9 @@ The walk that decides where a segment belongs (pyx12's rules: scan forward
 from the current position in the current loop, then pop to the parent loop and
 scan on from there, entering a child loop when its first segment matches) only
 depends on the current segment node and the incoming segment ID (plus, for
-qualified segments, one element value). It is therefore computed once, at
-compile time, for every (node, segment ID) pair. At run time a segment costs a
+qualified segments, one element value). It is therefore computed once per
+node, the first time a segment stands there, for every segment ID that can
+follow. At run time a segment costs a
 dict lookup; counts are kept only for the current segment's consecutive
 repeats and for the open loops' iterations (one number per loop, as a loop
 is open at most once at a time), because the walk never moves backwards
@@ -15,7 +16,9 @@ within a loop iteration.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .model import LoopDef, SegmentDef, TransactionSpec
 
@@ -54,6 +57,57 @@ class Candidates(list):
     kind = CANDIDATES
 
 
+def lazy_tables(count: int, make: Callable[[int], dict]) -> list[dict]:
+    """``count`` tables, ``tables[i]`` made by ``make(i)`` the first time it is looked into.
+
+    A plain list, so that the validator's hot loop indexes it at full speed: each slot
+    holds a stand-in until its table is made, which then takes the stand-in's place.
+    """
+    tables: list[dict] = []
+    tables.extend(_Unmade(tables, i, make) for i in range(count))
+    return tables
+
+
+class _Unmade(dict):
+    """Stands in ``tables[state]`` for a table not made yet (see ``lazy_tables``)."""
+
+    __slots__ = ("make", "made", "state", "tables")
+
+    def __init__(self, tables: list[dict], state: int, make: Callable[[int], dict]) -> None:
+        super().__init__()
+        self.tables, self.state, self.make, self.made = tables, state, make, None
+
+    def _table(self) -> dict:
+        if self.made is None:
+            self.made = self.make(self.state)
+            self.tables[self.state] = self.made
+        return self.made
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._table().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._table()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._table()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def keys(self) -> Any:
+        return self._table().keys()
+
+    def values(self) -> Any:
+        return self._table().values()
+
+    def items(self) -> Any:
+        return self._table().items()
+
+
 class Machine:
     """The compiled structure of one transaction set spec."""
 
@@ -73,7 +127,9 @@ class Machine:
         se = [i for i, n in enumerate(self.nodes) if n.id == "SE" and self.parent[id(n)] is spec.st_loop]
         self.se = se[-1] if se else -1
         self.segment_ids = frozenset(n.id for n in self.nodes)
-        self.tables: list[dict[str, Transition | Candidates]] = [self._table(i) for i in range(len(self.nodes))]
+        # tables[state]: segment ID -> where it leads from node ``state``; made on first use (a
+        # one-PO file meets a tenth of an 850's nodes, and the walk is most of what Machine costs).
+        self.tables: list[dict[str, Transition | Candidates]] = lazy_tables(len(self.nodes), self._table)
 
     # -- tree ------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from .lexer import CHUNK, WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, TransactionSpec
 from .results import GroupResult, InterchangeResult, Kept, Report, TransactionResult
-from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, not_found_code
+from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, lazy_tables, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 SEGMENT_IDS = "segment_ids"  # codes.xml: the release's segment directory
@@ -37,7 +37,8 @@ _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class Compiled:
-    """A spec compiled for one set of delimiters: structure plus segment patterns.
+    """A spec compiled for one set of delimiters: structure plus segment patterns,
+    each made the first time a segment stands at that node.
 
     ``patterns[node][count]`` is the fullmatch of that node's pattern for a
     segment written with ``count`` element separators (compiled on first use);
@@ -58,7 +59,8 @@ class Compiled:
         self.segment_patterns = [SegmentPatterns(self.builder, node) for node in machine.nodes]
         # The machine's tables keyed by what a segment text starts with: "BEG", or "N1" + separator.
         es = d.element
-        self.tables = [{(tag if len(tag) == 3 else tag + es): t for tag, t in table.items()} for table in machine.tables]
+        self.tables = lazy_tables(len(machine.nodes), lambda state: {(tag if len(tag) == 3 else tag + es): t
+                                                                     for tag, t in machine.tables[state].items()})
         self.patterns = [sp.patterns for sp in self.segment_patterns]
         self.memo: list[set[str]] = [set() for _ in machine.nodes]
         self.max_use = [BIG if s.max_use is None else s.max_use for s in machine.nodes]

@@ -213,6 +213,25 @@ def test_validation_keys_must_be_transaction_sets(tmp_path):
     assert problems_of(path) == [f"{path}:4: key 'PO' is not an X12 transaction set ID such as \"850\""]
 
 
+def test_codes_in_an_unknown_form_name_the_forms_accepted(tmp_path):
+    path = write(tmp_path, "acme", """\
+        identity: {isa_qualifier: ZZ, isa_id: A}
+        validation:
+          "850":
+            codes:
+              BEG02: {remove: [SA]}
+              BEG01: "00"
+              REF01: {add: ZZ}
+        """)
+    forms = "is none of the accepted forms: a list of codes to restrict the standard list to ([SA, NE]), or {add: [XX]} to accept codes beyond it"
+    found = problems_of(path)
+    assert found[0].startswith(f"{path}:5: validation/850/codes/BEG02: {{'remove': ['SA']}} (unknown key 'remove') {forms}")
+    assert "name it in relax_codes" in found[0]
+    assert found[1].startswith(f"{path}:6: validation/850/codes/BEG01: '00' {forms}")
+    assert found[2] == f"{path}:7: validation/850/codes/REF01/add: 'ZZ' is not of type 'array'"  # the {add:} form, gone wrong inside
+    assert len(found) == 3
+
+
 def test_duplicate_documents_and_xref_names(tmp_path):
     path = write(tmp_path, "acme", """\
         identity: {isa_qualifier: ZZ, isa_id: A}

@@ -124,3 +124,28 @@ def test_options_schema_documents_each_connector():
         assert schema["additionalProperties"] is False
         assert all("description" in p or "$ref" in p or "anyOf" in p for p in schema["properties"].values()), name
     assert registry.get("http").options.json_schema()["required"] == ["url"]
+
+
+def named(**connectors):
+    from gateway.config.settings import NamedConnector
+
+    return {name: NamedConnector.from_data(spec) for name, spec in connectors.items()}
+
+
+def test_a_route_naming_a_named_connector_builds_its_type_with_the_routes_options_over_its_own(context, home):
+    registry = default_registry(plugins=False).with_named(named(erp={"type": "folder", "options": {"path": "erp", "format": "csv"}}))
+    assert "erp" in registry and registry.names() == ["erp", "folder", "http", "memory"]
+    plain = registry.create("erp", None, context)
+    assert isinstance(plain, FolderConnector) and plain.folder == home.root / "erp"
+    assert registry.create("erp", {"path": "erp/orders"}, context).folder == home.root / "erp" / "orders"
+    assert problems_of(registry, "erp", {"paht": "x"}, context)[0].startswith("acme.yaml routes/0 (connector 'erp', a folder): paht: unknown key")
+    assert "erp" not in default_registry(plugins=False)  # with_named gives a copy
+
+
+def test_a_named_connector_with_a_types_name_or_an_unknown_type_is_refused_with_where_it_is(context):
+    with pytest.raises(ConfigError) as caught:
+        default_registry(plugins=False).with_named(named(folder={"type": "folder"}, sap={"type": "rfc"}), where=lambda n: f"gateway.yaml {n}")
+    assert caught.value.problems == [
+        "gateway.yaml folder: connector name 'folder' is a connector type; give the named connector another name",
+        "gateway.yaml sap: connector 'sap': unknown type 'rfc' (known: folder, http, memory)",
+    ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 from helpers import ROOT
+from pipeline_helpers import pipeline_home
 from serve_helpers import drop, edit_profile
 
 from gateway.connectors import default_registry
 from gateway.connectors.memory import MemoryTarget, memory_connector_type
 from gateway.pipeline import Gateway
-from gateway.workdir import demo_home
 
 ACME_850 = ROOT / "samples" / "partners" / "acme-retail" / "850-store-replenishment.x12"  # POs 4500020001, 4500020002
 WIDGET_856 = ROOT / "samples" / "partners" / "widget-supply" / "pick-pack-shipment-with-sscc-labels.x12"  # SHP0001234, PO4500012345
@@ -33,10 +33,8 @@ def erp() -> MemoryTarget:
 
 @pytest.fixture
 def home(tmp_path, store_url):
-    h = demo_home(tmp_path / "home", ROOT)
-    (h.root / "gateway.yaml").write_text("retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 2}\nworkers: {poll_seconds: 0.05}\n"
-                                         f"store: {{url: '{store_url}'}}\n")
-    return h
+    return pipeline_home(tmp_path / "home", "retry: {base_seconds: 0, cap_seconds: 0, max_attempts: 2}\nworkers: {poll_seconds: 0.05}\n"
+                                            f"store: {{url: '{store_url}'}}\n")
 
 
 def erp_routes(home, partner: str, *documents: str, **options) -> None:
@@ -179,3 +177,16 @@ def test_trace_finds_a_flat_file_order_that_has_no_route(home, serve_once):
     [tx] = lineage["transactions"]
     assert tx["state"] == "quarantined" and tx["keys"] == [{"name": "po_number", "element": "po_number", "value": "CH-10452"}]
     assert [q["code"] for q in lineage["quarantine"]] == ["route.missing", "route.missing"]
+
+
+def test_a_set_rejected_alone_in_its_group_shows_its_own_ak5_not_the_groups_ak9(home, serve_once):
+    # one set, rejected: AK9 is R too (nothing in the group accepted), but the set's AK5 says why
+    erp_routes(home, "acme-retail", "purchase_order")
+    text = ACME_850.read_bytes().decode("latin-1").replace("BEG*00*SA*", "BEG*00*XX*")
+    first_st, second_st = text.index("ST*850*0001"), text.index("ST*850*0002")
+    one_set = text[:first_st] + text[first_st:second_st] + text[text.index("GE*"):].replace("GE*2*", "GE*1*")
+    drop(home.root, "one-set.x12", one_set.encode("latin-1"))
+    gw = serve_once()
+    [lineage] = gw.store.trace("one-set.x12")
+    assert [(v["segment"], v["code"]) for v in lineage["acks"][0]["verdicts"]] == [("AK5", "R"), ("AK9", "R")]
+    assert [t["ack"] for t in lineage["transactions"]] == [{"segment": "AK5", "code": "R"}]

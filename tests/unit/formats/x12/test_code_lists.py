@@ -22,9 +22,9 @@ SETS = {"004010": ("850", "855", "856", "810", "997"), "005010": ("850", "855", 
 # ID elements deliberately left open, with the reason in specs/README.md: external lists without a public
 # closed source, lists no public reference gave completely, and echoes of what a partner sent.
 OPEN = {
-    "004010": {"116", "140", "168", "227", "706", "721", "819", "1000"},
-    "005010": {"24", "46", "59", "116", "140", "168", "215", "218", "222", "230", "254", "597", "661", "706", "721", "806",
-               "807", "819", "1000", "1096", "1699", "1715"},
+    "004010": {"116", "140", "168", "227", "721", "819", "1000"},
+    "005010": {"24", "46", "59", "116", "140", "168", "215", "218", "222", "230", "254", "597", "661", "721", "806",
+               "807", "819", "1000", "1096", "1715"},
 }
 ECHOES = {"AK101", "AK201"}  # an acknowledgement echoes GS01/ST01 as received
 
@@ -80,6 +80,26 @@ def _sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
 
 
+def test_code_sets_are_read_from_codes_xml_on_first_use():
+    from gateway.formats.x12.maps import load_code_sets
+
+    sets = load_code_sets(SPECS / "004010" / "codes.xml")
+    assert "128" in sets and len(sets) == len(sets.pending) > 100  # every set known, none read yet
+    assert {"DP", "IA", "VR"} <= sets.get("128") and "128" not in sets.pending
+    assert sets.get("no such set") is None and "no such set" not in sets
+    assert dict(sets.items()).keys() == set(sets) and not sets.pending
+
+
+@pytest.mark.parametrize("old, new", [(b"REF*IA*", b"REF*0Q*"), (b"REF*DP*", b"REF*D*"), (b"REF*DP*", b"REF*DPZ*")],
+                         ids=["made_up", "prefix_of_a_code", "code_plus_a_letter"])
+def test_long_list_looked_up_after_the_match_rejects_near_misses(old, new):
+    """Element 128 (REF01, some 1,500 codes) is not compiled into the pattern but looked up: still exact."""
+    data = _sample("850-004010-retail-replenishment-order.x12")
+    assert old in data
+    status, findings = _set_errors(data.replace(old, new))
+    assert status == "rejected" and ("element.invalid_code", "REF01", new[4:-1].decode()) in findings, findings
+
+
 def _set_errors(data: bytes) -> list[tuple[str, str | None, str | None]]:
     report = Validator().validate(data)
     [t] = report.transactions()
@@ -97,6 +117,39 @@ def test_purchase_order_type_xx_is_rejected_with_ak403_or_ik403_7(sample, ik):
     segments = [s.strip() for s in ack.split("~")]
     assert f"{ik}4*2*92*7*XX" in segments, ack  # 997: AK403 = 7; 999: IK403 = 7
     assert any(s.startswith(f"{ik}5*R") for s in segments), ack
+
+
+# (element, a code X12 added to its list in release 00501, that code put in the 005010 sample, and in the 004010 sample)
+ADDED_IN_00501 = [
+    ("BEG01", "57", (b"BEG*00*", b"BEG*57*"), (b"BEG*00*", b"BEG*57*")),  # 353 Initial
+    ("BEG02", "CB", (b"BEG*00*SA*", b"BEG*00*CB*"), (b"BEG*00*SA*", b"BEG*00*CB*")),  # 92 Cooperative Agreement
+    ("REF01", "ABI", (b"REF*IA*", b"REF*ABI*"), (b"REF*IA*", b"REF*ABI*")),  # 128 Motor Fuel Certificate Number
+    ("N101", "AA1", (b"N1*BT*", b"N1*AA1*"), (b"N1*BT*", b"N1*AA1*")),  # 98
+    ("N103", "AF", (b"*92*0423", b"*AF*0423"), (b"*92*0042", b"*AF*0042")),  # 66
+    ("DTM01", "747", (b"DTM*002*", b"DTM*747*"), (b"DTM*002*", b"DTM*747*")),  # 374
+    ("PO103", "1T", (b"PO1*1*48*EA*", b"PO1*1*48*1T*"), (b"PO1*1*48*EA*", b"PO1*1*48*1T*")),  # 355
+    ("PO106", "FH", (b"*UP*012345678905", b"*FH*012345678905"), (b"*UP*012345678905", b"*FH*012345678905")),  # 235
+]
+
+
+@pytest.mark.parametrize("ref, code, in_5010, in_4010", ADDED_IN_00501, ids=[case[0] for case in ADDED_IN_00501])
+def test_code_added_to_the_list_in_005010_is_accepted_from_a_005010_partner_only(ref, code, in_5010, in_4010):
+    data = _sample("850-005010-retail-replenishment-order.x12")
+    assert in_5010[0] in data
+    status, findings = _set_errors(data.replace(in_5010[0], in_5010[1], 1))
+    assert status == "accepted", findings
+    data = _sample("850-004010-retail-replenishment-order.x12")
+    assert in_4010[0] in data
+    status, findings = _set_errors(data.replace(in_4010[0], in_4010[1], 1))
+    assert status == "rejected" and ("element.invalid_code", ref, code) in findings, findings
+
+
+def test_entity_relationship_and_pallet_structure_codes_are_checked():
+    """706 (N105) and 1699 (PAL17) were open for want of a list; release 00401/00501 give theirs."""
+    data = _sample("850-005010-retail-replenishment-order.x12")
+    for code, status in ((b"01", "accepted"), (b"QQ", "rejected")):
+        got, findings = _set_errors(data.replace(b"N1*BT*ACME RETAIL INC*92*0001", b"N1*BT*ACME RETAIL INC*92*0001*" + code, 1))
+        assert got == status, findings
 
 
 @pytest.mark.parametrize("old, new, ref", [

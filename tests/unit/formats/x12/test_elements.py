@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.formats.x12.delimiters import Delimiters
-from gateway.formats.x12.elements import Charset, PatternBuilder, SegmentChecker, valid_date, valid_time
+from gateway.formats.x12.elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
 from gateway.formats.x12.model import CompositeDef, DataElement, ElementDef, SegmentDef, SyntaxRule
 
 DELIMS = [
@@ -36,21 +36,31 @@ def element_defs(draw, ref: str, allow_codes: bool = True):
         lo = draw(st.integers(1, 4))
         hi = draw(st.integers(lo, 8))
     codes: tuple[str, ...] = ()
-    if allow_codes and t in ("ID", "AN") and draw(st.booleans()):
-        codes = tuple(draw(st.lists(st.text("ABZ01 ", min_size=1, max_size=hi + 1), min_size=1, max_size=6, unique=True)))
+    external = None
+    extra: tuple[str, ...] = ()
+    if allow_codes and t in ("ID", "AN", "N0") and draw(st.booleans()):
+        alphabet = "0129-" if t == "N0" else "ABZ01 ^"
+        codes = tuple(draw(st.lists(st.text(alphabet, min_size=1, max_size=hi + 1), min_size=1, max_size=14, unique=True)))
+        if draw(st.integers(0, 2)) == 0:
+            # A code set of codes.xml (EXTERNAL), maybe with codes a partner added.
+            external, extra, codes = "EXTERNAL", codes[: draw(st.integers(0, 2))], ()
     usage = draw(st.sampled_from("RSSN"))
     repeat = draw(st.sampled_from([1, 1, 3]))
-    return ElementDef(ref, 0, DataElement("9999", t, lo, hi), usage, ref, codes, None, None, repeat)
+    return ElementDef(ref, 0, DataElement("9999", t, lo, hi), usage, ref, codes, external, None, repeat, extra)
+
+
+# The code set elements name with external="EXTERNAL": long enough to be looked up, never compiled.
+CODE_SETS = {"EXTERNAL": frozenset(["A", "AB", "ABZ", "Z", "ZZ", "01", "0", "1", "12", "A B", "ZZ ", "B", "0101", "AB^", "9"])}
 
 
 @st.composite
-def segment_defs(draw):
+def segment_defs(draw, element=element_defs):
     n = draw(st.integers(1, 5))
     elements = []
     for i in range(1, n + 1):
         if draw(st.integers(0, 4)) == 0:
             m = draw(st.integers(1, 3))
-            comps = [draw(element_defs(f"ZZ{i:02d}-{j:02d}", allow_codes=False)) for j in range(1, m + 1)]
+            comps = [draw(element(f"ZZ{i:02d}-{j:02d}")) for j in range(1, m + 1)]
             for j, c in enumerate(comps, 1):
                 c.seq = j
                 c.repeat = 1
@@ -59,7 +69,7 @@ def segment_defs(draw):
                 syntax = [SyntaxRule(draw(st.sampled_from("PRECL")), (1, 2))]
             elements.append(CompositeDef(f"ZZ{i:02d}", i, "C999", draw(st.sampled_from("RSN")), "", comps, syntax, draw(st.sampled_from([1, 2]))))
         else:
-            e = draw(element_defs(f"ZZ{i:02d}"))
+            e = draw(element(f"ZZ{i:02d}"))
             e.seq = i
             elements.append(e)
     syntax = []
@@ -70,20 +80,33 @@ def segment_defs(draw):
     return SegmentDef("ZZ", "test", "S", 10, 1, elements, syntax)
 
 
-def _value_like(draw, d: Delimiters) -> str:
+def _value_like(draw, d: Delimiters, codes: list[str]) -> str:
     alphabet = "AB z0129 .-" + d.component + (d.repetition or "") + "\x07é^"
     pieces = st.one_of(
         st.sampled_from(["", "A", "AB", "ABZ", "0", "01", "12.5", "-3", ".5", "5.", "20240229", "20230229", "240101", "1259",
                          "2460", "123456", "ZZ ", " ", "A B", "0101", "1"]),
         st.text(alphabet, max_size=9),
+        st.sampled_from(codes),  # the segment's codes, so that code lists accept as often as they reject
     )
     return draw(pieces)
+
+
+def _codes_of(seg: SegmentDef) -> list[str]:
+    simple = [s for e in seg.elements for s in (e.components if isinstance(e, CompositeDef) else [e])]
+    return sorted({c for e in simple for c in e.codes + e.extra} | CODE_SETS["EXTERNAL"])
 
 
 @st.composite
 def segment_texts(draw, seg: SegmentDef, d: Delimiters):
     n = draw(st.integers(0, len(seg.elements) + 1))
-    values = [_value_like(draw, d) for _ in range(n)]
+    codes = _codes_of(seg)
+    values = []
+    for _ in range(n):
+        value = _value_like(draw, d, codes)
+        if draw(st.integers(0, 3)) == 0:  # a composite or repeated value made of codes
+            sep = draw(st.sampled_from([d.component] + ([d.repetition] if d.repetition else [])))
+            value = sep.join([value, _value_like(draw, d, codes)])
+        values.append(value)
     return d.element.join(["ZZ", *values])
 
 
@@ -93,13 +116,48 @@ def test_compiled_pattern_agrees_with_reference_checker(data):
     d = data.draw(st.sampled_from(DELIMS))
     charset = Charset(data.draw(st.sampled_from(["extended", "any"])), data.draw(st.sampled_from(["00401", "00501"])))
     seg = data.draw(segment_defs())
-    builder = PatternBuilder(d, charset)
+    # 0: every code list captured and looked up; 3: both ways in one segment; 20: all alternations;
+    # warm 1: lookups for the first text of each length, then every list compiled in.
+    builder = PatternBuilder(d, charset, CODE_SETS, short_list=data.draw(st.sampled_from([0, 3, 20])), warm=data.draw(st.sampled_from([1, None])))
     match = builder.matcher(seg)
-    checker = SegmentChecker(seg, d, charset)
+    checker = SegmentChecker(seg, d, charset, CODE_SETS)
     for _ in range(8):
         text = data.draw(segment_texts(seg, d))
         problems = checker.check(text)
         assert (match(text) is not None) == (not problems), (text, [p.code for p in problems], builder.segment(seg, text.count(d.element)))
+
+
+@st.composite
+def coded_element(draw, ref: str):
+    """An ID element with a code list of its own or the shared EXTERNAL one (codes of 1-3 characters)."""
+    usage = draw(st.sampled_from("RSS"))
+    if draw(st.booleans()):
+        return ElementDef(ref, 0, DataElement("9999", "ID", 1, 3), usage, ref, (), "EXTERNAL", None, draw(st.sampled_from([1, 3])),
+                          tuple(draw(st.lists(st.sampled_from(["Q", "QQ", "Z9"]), max_size=2, unique=True))))
+    codes = draw(st.lists(st.text("ABQZ01", min_size=1, max_size=3), min_size=1, max_size=16, unique=True))
+    return ElementDef(ref, 0, DataElement("9999", "ID", 1, 3), usage, ref, tuple(codes), None, None, draw(st.sampled_from([1, 3])))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_code_lists_looked_up_after_the_match_agree_with_reference_checker(data):
+    """Texts made of codes, wrong codes and near misses, so that most verdicts turn on a code list."""
+    d = data.draw(st.sampled_from(DELIMS))
+    charset = Charset("extended", data.draw(st.sampled_from(["00401", "00501"])))
+    seg = data.draw(segment_defs(element=coded_element))
+    builder = PatternBuilder(d, charset, CODE_SETS, short_list=data.draw(st.sampled_from([0, 3, 20])), warm=data.draw(st.sampled_from([1, None])))
+    match = builder.matcher(seg)
+    checker = SegmentChecker(seg, d, charset, CODE_SETS)
+    codes = _codes_of(seg)
+    value = st.one_of(st.sampled_from(codes), st.sampled_from(codes).map(lambda c: c + "Q"), st.sampled_from(["", "X", "QQQQ", "A "]))
+    for _ in range(8):
+        values = []
+        for _ in range(data.draw(st.integers(0, len(seg.elements)))):
+            sep = data.draw(st.sampled_from([d.component, d.repetition or d.component]))
+            values.append(sep.join(data.draw(st.lists(value, min_size=1, max_size=3))))
+        text = d.element.join(["ZZ", *values])
+        problems = checker.check(text)
+        assert (match(text) is not None) == (not problems), (text, [p.code for p in problems], builder.pattern(seg, text.count(d.element)))
 
 
 def _seg(*elements, syntax=()):
@@ -155,6 +213,18 @@ def test_syntax_rules(rule, text, code):
     assert (PatternBuilder(d, Charset()).matcher(seg)(text) is not None) == (code is None)
 
 
+def test_big_file_swaps_lookups_for_compiled_code_lists_after_warm_uses():
+    codes = [f"{a}{b}" for a in "ABCDEFGHIJ" for b in "0123456789"]
+    seg = _seg(_el("BEG01", "ID", 2, 2, codes=codes))
+    table = SegmentPatterns(PatternBuilder(Delimiters("*", ":", "~"), Charset(), warm=3), seg)
+    first = table.get(1)
+    assert [first(t) is not None for t in ("BEG*A1", "BEG*ZZ")] == [True, False]
+    assert table.patterns[1] is first  # two uses: still looking codes up
+    assert first("BEG*J9") is not None and table.patterns[1] is not first
+    assert "J" in table.patterns[1].__self__.pattern  # now a compiled pattern holding the list
+    assert [table.get(1)(t) is not None for t in ("BEG*A1", "BEG*ZZ", "BEG*J9")] == [True, False, True]
+
+
 @pytest.mark.parametrize("value, ok", [
     ("20240229", True), ("20230229", False), ("19000229", False), ("20000229", True), ("17991231", False),
     ("240229", True), ("000229", True), ("991231", True), ("20241301", False), ("20240431", False), ("2024010", False),
@@ -170,11 +240,17 @@ def test_times(value, ok):
     assert valid_time(value) is ok
 
 
-def test_code_lists_are_compiled_as_a_trie_and_still_exact():
+@pytest.mark.parametrize("short_list, compiled", [(1000, True), (10, False)], ids=["trie", "looked_up"])
+def test_long_code_list_is_exact_whether_compiled_or_looked_up(short_list, compiled):
     codes = [f"{a}{b}" for a in "ABCDEFGHIJ" for b in "0123456789"] + ["A", "ZZ"]
-    seg = _seg(_el("BEG01", "ID", 1, 2, codes=codes))
+    seg = _seg(_el("BEG01", "ID", 1, 2, codes=codes), _el("BEG02", "ID", 2, 2, "S", codes=["SA", "NE"], seq=2))
     d = Delimiters("*", ":", "~")
-    match = PatternBuilder(d, Charset()).matcher(seg)
-    assert all(match(f"BEG*{c}") for c in codes)
-    assert not match("BEG*B")
+    builder = PatternBuilder(d, Charset(), short_list=short_list)
+    match = builder.matcher(seg)
+    assert all(match(f"BEG*{c}*SA") for c in codes)
+    assert not match("BEG*B*SA")
     assert not match("BEG*ZZZ")
+    assert not match("BEG*A*XX")  # the short list stays an alternation either way
+    pattern, lookups = builder.pattern(seg, 2)
+    assert ("(?P<c0>" in pattern) is not compiled
+    assert [codes_ for _, codes_ in lookups] == ([] if compiled else [frozenset(codes)])

@@ -65,4 +65,5 @@ def test_pyx12_own_maps_load_in_our_engine():
     names = sorted({e.file for e in lib.entries if not e.file.startswith("x12.control")})
     assert len(names) > 20
     for name in names:
-        Machine(lib.load_file(directory / name))
+        machine = Machine(lib.load_file(directory / name))
+        assert all(machine.tables[i] is not None for i in range(len(machine.nodes)))  # tables are made on first use
