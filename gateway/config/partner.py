@@ -36,7 +36,7 @@ from ..data import DATA_ROOT
 from ..errors import ConfigError
 from ..home import Home
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
-from .yamlio import Source, parse_yaml, resolve_env
+from .yamlio import MIB, Source, kind_of, load_yaml, read_config_text, resolve_env
 
 PUBLISHED = DATA_ROOT / "partners" / "partner.schema.json"
 SCHEMA_ID = "https://schemas.edi-gateway.dev/partner.schema.json"
@@ -395,15 +395,7 @@ class LoadedProfile:
 
 
 def _read(path: Path, name: str) -> Source:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{name}: no such file"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{name}: is a directory"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{name}: cannot read ({exc})"]) from None
-    return parse_yaml(text, name)
+    return load_yaml(path, name)
 
 
 def read_profile(path: str | os.PathLike, *, environ: Mapping[str, str] | None = None, name: str | None = None) -> LoadedProfile:
@@ -413,7 +405,7 @@ def read_profile(path: str | os.PathLike, *, environ: Mapping[str, str] | None =
     if source.data is None:
         raise ConfigError([f"{source.name}:1: the profile is empty"])
     if not isinstance(source.data, dict):
-        raise ConfigError([f"{source.name}:1: a partner profile is a YAML mapping (key: value), not {type(source.data).__name__}"])
+        raise ConfigError([f"{source.name}:1: a partner profile is a YAML mapping (key: value), not {kind_of(source.data)}"])
     problems = resolve_env(source, dict(environ) if environ is not None else None)
     problems += PartnerProfile.problems(source.data, source)
     problems += _semantic_problems(source, p.stem)
@@ -487,19 +479,22 @@ def _semantic_problems(source: Source, stem: str) -> list[str]:
     return out
 
 
+MAX_XREF_BYTES = 32 * MIB  # a cross-reference CSV file (a million SKUs fit); YAML documents: yamlio.MAX_YAML_BYTES
+
+
 def load_xref_file(path: Path, name: str | None = None) -> dict[str, str]:
-    """A cross-reference CSV: a header row, then rows of (their value, our value[, ignored columns])."""
+    """A cross-reference CSV: a header row, then rows of (their value, our value[, ignored columns]); at most
+    ``MAX_XREF_BYTES`` (a larger file is refused by its size, unread)."""
     shown = name or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError([f"{shown}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{shown}: cannot read ({exc})"]) from None
+    text = read_config_text(path, shown, limit=MAX_XREF_BYTES, what="a cross-reference file")
     table: dict[str, str] = {}
     problems = []
     rows = csv.reader(io.StringIO(text))
-    for line, row in enumerate(rows, start=1):
+    try:
+        numbered = list(enumerate(rows, start=1))
+    except csv.Error as exc:
+        raise ConfigError([f"{shown}:{rows.line_num}: not valid CSV ({exc})"]) from None
+    for line, row in numbered:
         if line == 1 or not any(c.strip() for c in row):
             continue
         if len(row) < 2 or not row[0].strip():

@@ -28,7 +28,7 @@ from ..errors import ConfigError
 from ..home import Home
 from .partner import GS_ID, ISA_ID, ISA_QUALIFIER, NAME
 from .typed import Doc, Keys, Model, Pattern, Range
-from .yamlio import Source, parse_yaml, resolve_env
+from .yamlio import Source, kind_of as _kind, load_yaml, resolve_env
 
 STORE_URL_ENV = "GATEWAY_STORE_URL"
 PLACEHOLDER_ID = "CHANGE-ME"  # what init writes when it was not told who we are; serve refuses to start with it
@@ -137,17 +137,13 @@ def read_settings(home: Home, environ: Mapping[str, str] | None = None) -> tuple
     """``load_settings`` and the source it came from, for ``file:line`` in later checks."""
     path = home.config_file
     name = home.display(path)
-    if not path.is_file():
+    if not path.exists():
         return Settings(), Source(name, None, {})
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{name}: cannot read ({exc})"]) from None
-    source = parse_yaml(text, name)
+    source = load_yaml(path, name)
     if source.data is None:
         return Settings(), source
     if not isinstance(source.data, dict):
-        raise ConfigError([f"{name}:1: gateway.yaml is a YAML mapping (key: value)"])
+        raise ConfigError([f"{name}:1: gateway.yaml is a YAML mapping (key: value), not {_kind(source.data)}"])
     problems = resolve_env(source, dict(environ) if environ is not None else None)
     problems += Settings.problems(source.data, source)
     if problems:
