@@ -1,0 +1,73 @@
+"""Hostile configuration as users meet it: real processes over a real home, one bad profile among good ones."""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from serve_helpers import ACME, ACME_SAMPLE, drop, gateway_env, make_home
+
+CASES = Path(__file__).resolve().parents[1] / "unit" / "config" / "cases"
+MEMORY_CAP = 1024 * 1024 * 1024  # address space per process: the billion-laughs profile took 9.7 GB
+
+
+def capped() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def gw(exe: str, home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    done = subprocess.run([exe, "--home", str(home), *args], capture_output=True, text=True, env=gateway_env(), timeout=timeout,
+                          preexec_fn=capped, cwd=home.parent, check=False)
+    assert "Traceback" not in done.stdout + done.stderr and "MemoryError" not in done.stderr
+    return done
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return make_home(tmp_path / "home")
+
+
+@pytest.fixture
+def laughs(home) -> Path:
+    """The sample partners and one profile that is a billion-laughs document."""
+    shutil.copyfile(CASES / "billion-laughs.yaml", home / "partners" / "laughs.yaml")
+    return home
+
+
+def test_billion_laughs_profile_is_one_invalid_line_in_partner_list(gateway_exe, laughs):
+    done = gw(gateway_exe, laughs, "partner", "list")
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("acme-retail ") and "ZZ/ACMERETAIL" in line for line in lines), done.stdout
+    assert len(lines) == 5  # the header, three sample partners, the bad one
+    assert [line.split() for line in lines if line.startswith("laughs")] == [
+        ["laughs", "INVALID:", "1", "problem", "(gateway", "partner", "check", "laughs)"]]
+
+
+@pytest.mark.parametrize("command", [("partner", "check", "laughs"), ("partner", "show", "laughs"), ("partner", "check")])
+def test_billion_laughs_profile_is_reported_at_its_line_by_check_and_show(gateway_exe, laughs, command):
+    done = gw(gateway_exe, laughs, *command)
+    assert done.returncode == 1
+    assert "home/partners/laughs.yaml:8: with its aliases (*name) expanded, the document holds more than 100,000 values" in (
+        done.stdout + done.stderr)
+    if command == ("partner", "check"):
+        assert "acme-retail: ok" in done.stdout
+
+
+def test_billion_laughs_profile_does_not_stop_serve_from_serving_the_others(gateway_exe, laughs):
+    drop(laughs, "po.x12", ACME_SAMPLE.read_bytes(), ACME)
+    done = gw(gateway_exe, laughs, "serve", "--once")
+    assert "partner laughs is not served" in done.stderr and "laughs.yaml:8: with its aliases" in done.stderr
+    assert len(list((laughs / "erp" / "purchase_order").glob("*.json"))) == 2, done.stderr
+    assert done.returncode == 1 and "1 partner(s) not served, their files wait: laughs" in done.stderr
+
+
+def test_a_50_mb_profile_is_refused_by_its_size_at_once(gateway_exe, home):
+    with open(home / "partners" / "huge.yaml", "wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    done = gw(gateway_exe, home, "partner", "check", "huge", timeout=30)
+    assert done.returncode == 1
+    assert "home/partners/huge.yaml:1: 52,428,800 bytes: a YAML configuration file may hold at most 1 MiB" in done.stdout
