@@ -26,7 +26,6 @@ from .config.partner import (
     GS_ID,
     ISA_ID,
     ISA_QUALIFIER,
-    PARTNER_ID,
     RESERVED_IDS,
     SET_DOCUMENTS,
     SET_ID,
@@ -34,15 +33,15 @@ from .config.partner import (
     PartnerProfile,
     Partners,
     load_xref_file,
+    partner_id_problem,
 )
 from .config.settings import DEFAULT_CONNECTOR, connector_registry, home_registry, identity_problems, read_settings
 from .config.yamlio import dump_yaml
-from .errors import ConfigError, GatewayError
+from .errors import INVALID_REQUEST, ConfigError, GatewayError
 from .home import Home
 
 CHANNELS: tuple[str, ...] = ("drop_folder", "none")  # what this version serves (sftp, as2, api: see gateway.preflight)
 VERSIONS: tuple[str, ...] = ("004010", "005010")
-INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
 
 
 # -- add --------------------------------------------------------------------------------------------
@@ -64,8 +63,9 @@ class NewPartner:
 
     def problems(self) -> list[str]:
         out = []
-        if not re.match(PARTNER_ID, self.id):
-            out.append(f"partner ID {self.id!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        bad_id = partner_id_problem(self.id)
+        if bad_id:
+            out.append(bad_id)
         elif self.id.lower() in RESERVED_IDS:
             out.append(f"partner ID {self.id!r} is reserved (it owns the default mapping specs)")
         if not re.match(ISA_QUALIFIER, self.isa_qualifier):

@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal
 
 from ..canonical.models import DOCUMENTS
 from ..data import DATA_ROOT
-from ..errors import ConfigError
+from ..errors import INVALID_REQUEST, ConfigError
 from ..home import Home
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
 from .yamlio import MIB, Source, kind_of, load_yaml, read_config_text, resolve_env
@@ -55,6 +55,16 @@ DocumentType = Literal[tuple(DOCUMENTS)]  # type: ignore[valid-type]
 Direction = Literal["receives", "sends"]
 Usage = Literal["production", "test", "both"]
 AckChoice = Literal["auto", "997", "999", "none"]
+
+
+
+def partner_id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a partner ID, or None. The one rule wherever an ID is taken (``partner add``, ``show``,
+    ``check``, ``--partner`` options, ``Partners``): the ID is a file name under ``partners/``, never a path."""
+    if not isinstance(value, str) or not re.fullmatch(PARTNER_ID, value):
+        return f"partner ID {value!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit"
+    return None
+
 
 # Which canonical document a transaction set carries.
 SET_DOCUMENTS = {
@@ -534,6 +544,10 @@ class Partners:
         return sorted(p.stem for p in self.directory.glob("*.yaml") if p.is_file())
 
     def path_of(self, partner_id: str) -> Path:
+        """``partners/<id>.yaml``; ``ConfigError`` (``config.invalid_request``) for an ID that is no partner ID (``../x``)."""
+        problem = partner_id_problem(partner_id)
+        if problem:
+            raise ConfigError([problem], code=INVALID_REQUEST)
         return self.directory / f"{partner_id}.yaml"
 
     def exists(self, partner_id: str) -> bool:
@@ -543,6 +557,10 @@ class Partners:
         if partner_id in self._failed:
             raise self._failed[partner_id]
         if partner_id not in self._loaded:
+            problem = partner_id_problem(partner_id)
+            if problem and partner_id in self.ids():  # a file under partners/ whose name is no ID: say which file
+                shown = self.home.display(self.directory / f"{partner_id}.yaml")
+                raise ConfigError([f"{shown}: the file name is not a partner ID: {problem}; rename the file"])
             path = self.path_of(partner_id)
             if not path.is_file():
                 raise ConfigError([f"no partner {partner_id!r} ({self.home.display(path)} does not exist)"], code="config.not_found")

@@ -71,3 +71,35 @@ def test_a_50_mb_profile_is_refused_by_its_size_at_once(gateway_exe, home):
     done = gw(gateway_exe, home, "partner", "check", "huge", timeout=30)
     assert done.returncode == 1
     assert "home/partners/huge.yaml:1: 52,428,800 bytes: a YAML configuration file may hold at most 1 MiB" in done.stdout
+
+
+# -- partner IDs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ("partner", "show", "../../outside"),
+    ("partner", "check", "../../outside"),
+    ("partner", "check", "acme-retail", "../outside"),
+    ("translate", "--partner", "../../outside", str(ACME_SAMPLE)),
+    ("quarantine", "list", "--partner", "../../outside"),
+    ("partner", "add", "../../outside", "--isa-qualifier", "ZZ", "--isa-id", "OUTSIDE"),
+], ids=["show", "check", "check-several", "translate", "quarantine-list", "add"])
+def test_partner_id_that_is_a_path_is_refused_with_exit_2_and_nothing_outside_partners_is_read(gateway_exe, home, args):
+    outside = "identity: {name: OUTSIDE-THE-PARTNERS-FOLDER, isa_qualifier: ZZ, isa_id: OUTSIDE}\n"
+    for path in (home.parent / "outside.yaml", home / "outside.yaml"):  # partners/../../outside.yaml and partners/../outside.yaml
+        path.write_text(outside)
+    done = gw(gateway_exe, home, *args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    bad = next(a for a in args if a.startswith(".."))
+    assert f"partner ID {bad!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit" in done.stderr
+    assert "OUTSIDE-THE-PARTNERS-FOLDER" not in done.stdout + done.stderr and "acme-retail: ok" not in done.stdout
+    assert (home.parent / "outside.yaml").read_text() == outside and not (home.parent / "outside").exists()  # add wrote nothing
+
+
+def test_a_profile_whose_file_name_is_no_partner_id_is_listed_as_invalid_naming_the_file(gateway_exe, home):
+    shutil.copyfile(home / "partners" / "acme-retail.yaml", home / "partners" / "acme retail.yaml")
+    done = gw(gateway_exe, home, "partner", "check")
+    assert done.returncode == 1
+    assert ("home/partners/acme retail.yaml: the file name is not a partner ID: partner ID 'acme retail': use 1-64 letters, digits, "
+            "'-' or '_', starting with a letter or digit; rename the file") in done.stdout
+    assert "acme-retail: ok" in done.stdout
