@@ -488,6 +488,8 @@ class _Checker:
                 self.problem(("validation", set_id) + sub, message)
 
     def files(self) -> None:
+        outside = preflight.outside_paths(self.loaded, self.partners.confinement)  # reported instead of whether they exist
+        self.result.problems += outside.values()
         ch = self.profile.channels
         for channel, keys in CHANNEL_FILES.items():
             settings = getattr(ch, channel)
@@ -495,7 +497,7 @@ class _Checker:
                 continue
             for key in keys:
                 value = getattr(settings, key)
-                if not value:
+                if not value or ("channels", channel, key) in outside:
                     continue
                 path = self.home.resolve(value)
                 want_dir = channel == "drop_folder"
@@ -509,6 +511,8 @@ class _Checker:
             self.problem(("channels", "as2", "mdn"), "mdn async needs async_mdn_url")
         for name, file in self.profile.xref_files.items():
             path = self.home.resolve(file)
+            if ("xref_files", name) in outside:
+                continue
             if not path.is_file():
                 self.problem(("xref_files", name), f"cross-reference file {file!r} does not exist ({self.home.display(path)})")
                 continue
@@ -521,7 +525,8 @@ class _Checker:
         from .connectors import ConnectorContext
 
         registry = self.registry or home_registry(self.home)
-        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ))
+        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ),
+                                   self.partners.confinement.allowed_roots)
         self.result.problems += preflight.route_problems(self.loaded, registry, context)
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}
         for i, route in enumerate(self.profile.routes):

@@ -35,6 +35,7 @@ from ..canonical.models import DOCUMENTS
 from ..data import DATA_ROOT
 from ..errors import INVALID_REQUEST, ConfigError
 from ..home import Home
+from .confine import Confinement, home_confinement
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
 from .yamlio import MIB, Source, kind_of, load_yaml, read_config_text, resolve_env
 
@@ -528,15 +529,24 @@ class Partners:
     Profiles are read on first use and cached; ``reload()`` forgets them.
     """
 
-    def __init__(self, home: Home | str | os.PathLike, *, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, home: Home | str | os.PathLike, *, environ: Mapping[str, str] | None = None,
+                 allowed_roots: list[str] | tuple[str, ...] | None = None) -> None:
         self.home = home if isinstance(home, Home) else Home(Path(home), True, None)
         self.environ = environ
+        self._allowed_roots = None if allowed_roots is None else tuple(allowed_roots)  # None: gateway.yaml's, when first needed
         self._loaded: dict[str, LoadedProfile] = {}
         self._failed: dict[str, ConfigError] = {}
 
     @property
     def directory(self) -> Path:
         return self.home.partners_dir
+
+    @property
+    def confinement(self) -> Confinement:
+        """Where the files and folders profiles name may be: the home and gateway.yaml's ``allowed_roots``."""
+        if self._allowed_roots is None:
+            self._allowed_roots = home_confinement(self.home, self.environ).allowed_roots
+        return Confinement.of(self.home, self._allowed_roots)
 
     def ids(self) -> list[str]:
         if not self.directory.is_dir():
@@ -659,7 +669,13 @@ class Partners:
     def xref(self, profile: PartnerProfile) -> dict[str, dict[str, str]]:
         """The profile's cross-references: inline ones and those read from ``xref_files``."""
         out = {k: dict(v) for k, v in profile.xref.items()}
+        confinement = self.confinement
         for name, file in profile.xref_files.items():
+            problem = confinement.problem(file, f"xref_files.{name}")
+            if problem:
+                loaded = self._loaded.get(profile.id or "")
+                where = loaded.source.where(("xref_files", name)) if loaded else f"partner {profile.id}"
+                raise ConfigError([f"{where}: {problem}"])
             path = self.home.resolve(file)
             out[name] = load_xref_file(path, self.home.display(path))
         return out

@@ -13,6 +13,7 @@ PostgreSQL store without editing files)::
     workers: {batch: 100, lease_seconds: 300, poll_seconds: 1, rescan_seconds: 10}
     retry: {base_seconds: 2, cap_seconds: 600, max_attempts: 10}
     logging: {format: text, level: info}
+    allowed_roots: [/srv/edi]   # folders outside the home that profiles and routes may name (default: none)
 """
 
 from __future__ import annotations
@@ -116,6 +117,11 @@ class Settings(Model):
         Keys(NAME, "a connector name: lower-case letters, digits, '_', '.', '-'"),
         Doc("named connectors (name -> type and options); a route's connector names one of these or a connector type"),
     ] = field(default_factory=dict)
+    allowed_roots: Annotated[
+        list[Annotated[str, Pattern(r"^[/~]"), Doc("an absolute folder")]],
+        Doc("folders outside the home that profiles and routes may name (drop folders, cross-reference files, ERP folders); "
+            "see gateway.config.confine"),
+    ] = field(default_factory=list)
     store: StoreSettings = field(default_factory=StoreSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from serve_helpers import ACME, ACME_SAMPLE, drop, gateway_env, make_home
+from serve_helpers import ACME, ACME_SAMPLE, drop, edit_profile, gateway_env, make_home
 
 CASES = Path(__file__).resolve().parents[1] / "unit" / "config" / "cases"
 MEMORY_CAP = 1024 * 1024 * 1024  # address space per process: the billion-laughs profile took 9.7 GB
@@ -103,3 +103,30 @@ def test_a_profile_whose_file_name_is_no_partner_id_is_listed_as_invalid_naming_
     assert ("home/partners/acme retail.yaml: the file name is not a partner ID: partner ID 'acme retail': use 1-64 letters, digits, "
             "'-' or '_', starting with a letter or digit; rename the file") in done.stdout
     assert "acme-retail: ok" in done.stdout
+
+
+# -- folders outside the home --------------------------------------------------------------------------
+
+
+def test_a_drop_folder_outside_the_home_is_not_served_until_gateway_yaml_allows_its_root(gateway_exe, home, tmp_path):
+    """``inbound: /etc`` had serve move every file of /etc into its archive and store; a folder outside the home stands in."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    edit_profile(home, ACME, lambda data: data["channels"]["drop_folder"].update(inbound=str(outside)))
+
+    check = gw(gateway_exe, home, "partner", "check", ACME)
+    assert check.returncode == 1
+    assert f"channels.drop_folder.inbound '{outside}' is outside the home ({home})" in check.stdout
+
+    served = gw(gateway_exe, home, "serve", "--once")
+    assert served.returncode == 1 and f"partner {ACME} is not served" in served.stderr
+    assert (outside / "passwd").is_file() and not list((home / "archive").rglob("passwd"))  # left where it was
+    assert "0 files received" in served.stderr
+
+    config = home / "gateway.yaml"
+    config.write_text(config.read_text() + f"allowed_roots: [{outside}]\n")
+    assert gw(gateway_exe, home, "partner", "check", ACME).returncode == 0
+    shutil.copyfile(ACME_SAMPLE, outside / "po.x12")
+    served = gw(gateway_exe, home, "serve", "--once")
+    assert len(list((home / "erp" / "purchase_order").glob("*.json"))) == 2, served.stderr
