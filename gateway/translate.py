@@ -255,7 +255,9 @@ class Translator:
         partner = self.partners.get(partner_id)
         spec_name = self._forced or partner.inbound_spec("file", "")
         if not spec_name:
-            raise InputError(f"{name}: partner {partner_id!r} has no mapping for flat files (documents.inbound with set 'file')")
+            raise InputError(f"{name}: not an X12 interchange (no ISA at byte 0), and partner {partner_id!r} sends no flat files "
+                             "(a flat-file mapping is listed in documents.receives by its spec alone, e.g. - {spec: "
+                             f"{partner_id}/orders-csv-in" + "})")
         spec = self.mappings.get(spec_name)
         if spec.source is None or getattr(spec.source, "format", "x12") == "x12":
             raise ConfigError([f"mapping spec {spec_name!r} is not a flat-file mapping (source.format)"])

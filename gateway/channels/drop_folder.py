@@ -13,7 +13,9 @@ When a file under its final name is complete (``complete_when``):
   saw arrive by a rename is complete at once. Any other file under its final name (written in place,
   moved in from another folder, or there before we started) is complete once it is quiet: its size,
   mtime and inode unchanged for ``quiet_seconds`` (1 s; its mtime that old, or unchanged across our
-  looks for that long), besides not being written as above.
+  looks for that long), besides not being written as above; and when it starts like an X12
+  interchange but does not end with an IEA, it waits up to ``unfinished_seconds`` (30 s) since its
+  last change for the writer to come back and append (some close and reopen the file seconds apart).
 - ``marker``: ``X`` is complete once ``X.done`` exists; the marker is removed once ``X`` is stored.
 - ``stable``: size, mtime and inode unchanged across looks at least ``stable_seconds`` apart (kept in
   memory: the first sighting is only remembered, so a restart waits one period again).
@@ -63,7 +65,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from gateway.channels.base import Accept, Inbound
-from gateway.channels.writers import RENAMED, WRITING, Activity, drop_lease, lease_intact, open_for_writing, open_readonly, take_read_lease
+from gateway.channels.writers import (
+    RENAMED,
+    WRITING,
+    Activity,
+    drop_lease,
+    lease_intact,
+    open_for_writing,
+    open_readonly,
+    take_read_lease,
+    unfinished_x12,
+)
 
 log = logging.getLogger("gateway.channels")
 
@@ -72,6 +84,7 @@ TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".filepart", "~")
 MARKER_SUFFIX = ".done"
 CLAIMS = ".claimed"
 QUIET_SECONDS = 1.0  # renamed mode, a file not seen renamed in: long enough for a writer's close and reopen to show
+UNFINISHED_X12_SECONDS = 30.0  # renamed mode, not seen renamed in: an X12 file without its IEA waits this long for more
 EVENT_GRACE = 0.5  # the watcher hears of a write a moment after it happened: a younger change may not have reached it
 _TOKEN = secrets.token_hex(4)  # tells our claims from those of an earlier process that had our pid
 
@@ -88,7 +101,7 @@ class DropFolder:
 
     def __init__(self, partner_id: str | None, inbound: str | os.PathLike, archive: str | os.PathLike | None = None, *,
                  pattern: str = "*", complete_when: CompleteWhen = "renamed", stable_seconds: float = 5,
-                 quiet_seconds: float = QUIET_SECONDS, outbound: str | os.PathLike | None = None, name: str | None = None,
+                 quiet_seconds: float = QUIET_SECONDS, unfinished_seconds: float = UNFINISHED_X12_SECONDS, outbound: str | os.PathLike | None = None, name: str | None = None,
                  on_changed: Changed | None = None) -> None:
         if complete_when not in ("renamed", "marker", "stable"):
             raise ValueError(f"complete_when must be renamed, marker or stable, not {complete_when!r}")
@@ -101,9 +114,11 @@ class DropFolder:
         self.complete_when = complete_when
         self.stable_seconds = stable_seconds
         self.quiet_seconds = quiet_seconds
+        self.unfinished_seconds = unfinished_seconds
         self.on_changed = on_changed
         self.activity = Activity()
         self._seen: dict[str, tuple[tuple[int, int, int], float]] = {}  # name -> ((size, mtime_ns, inode), monotonic since)
+        self._looked: dict[str, tuple[tuple[int, int, int], bool]] = {}  # name -> (signature, unfinished X12)
         self._waiting = 0
         self._observer: Any = None
         self._wake: Callable[[], None] | None = None
@@ -134,6 +149,7 @@ class DropFolder:
                     continue
         now = time.monotonic()
         self._seen = {n: s for n, s in self._seen.items() if n in files}
+        self._looked = {n: s for n, s in self._looked.items() if n in files}
         self.activity.prune(files)
         ready, waiting, due = [], 0, None
         for name in sorted(files):
@@ -173,7 +189,19 @@ class DropFolder:
         sighting = self.activity.get(name)
         if sighting is not None and sighting.state == RENAMED and sighting.ino == st.st_ino:
             return 0.0
-        return max(0.0, self.quiet_seconds - max(unchanged, time.time() - st.st_mtime))
+        quiet = max(unchanged, time.time() - st.st_mtime)
+        if quiet < self.quiet_seconds:
+            return self.quiet_seconds - quiet
+        if quiet < self.unfinished_seconds and self._unfinished(name, st):
+            return self.unfinished_seconds - quiet  # an interchange without its IEA: the writer may come back to append
+        return 0.0
+
+    def _unfinished(self, name: str, st: os.stat_result) -> bool:
+        sig = _signature(st)
+        known = self._looked.get(name)
+        if known is None or known[0] != sig:
+            known = self._looked[name] = (sig, unfinished_x12(self.inbound / name))
+        return known[1]
 
     def _catch_up(self, st: os.stat_result) -> float:
         """Watching: seconds until the watcher can have heard of the file's last change."""

@@ -144,3 +144,40 @@ class Activity:
         with self._lock:
             for name in [n for n, s in self._names.items() if n not in present and s.at < cutoff]:
                 del self._names[name]
+
+
+# -- a third witness: the content ------------------------------------------------------------------
+
+_BLANK = b" \t\r\n\x00"
+
+
+def unfinished_x12(path: str | os.PathLike) -> bool:
+    """True when ``path`` starts like an X12 interchange (an ISA, after a BOM and white space) but does not end
+    with an IEA segment: a writer that closes the file and reopens it to append (some do, seconds apart) has
+    not finished. A file that is not X12, or whose ISA does not give its terminator, is not judged here."""
+    try:
+        fd = open_readonly(path)
+    except OSError:
+        return False
+    try:
+        head = os.pread(fd, 256, 0)
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, 256, max(0, size - 256))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    start = len(head) - len(head.removeprefix(b"\xef\xbb\xbf").lstrip(_BLANK))
+    isa = head[start:]
+    if not isa.startswith(b"ISA") or len(isa) < 106:
+        return False
+    element, terminator = isa[3:4], isa[105:106]
+    if terminator.isalnum() or terminator in (b" ", element):
+        return False  # not a fixed-width ISA: the validator says what is wrong with it
+    body = tail.rstrip(_BLANK)
+    if terminator not in _BLANK:
+        if not body.endswith(terminator):
+            return True  # the last segment is cut short
+        body = body[:-1]
+    last = body.rsplit(terminator, 1)[-1].lstrip(_BLANK)
+    return not last.startswith(b"IEA" + element)

@@ -38,11 +38,15 @@ from ..errors import ConfigError, StoreError
 from ..home import Home
 from ..preflight import MappingLint, not_served
 from ..store import Problem, Receipt, Store
+from ..store.base import now
 from ..translate import ProfileDirectory, Translator
 from .stages import Stages
 from .worker import Tally, Worker
 
 log = logging.getLogger("gateway.serve")
+
+# serve --once waits for a retry due within this long instead of exiting with it left over (exit 3)
+ONCE_WAITS_FOR_RETRY_SECONDS = 2.0
 
 
 @dataclass(slots=True)
@@ -252,7 +256,13 @@ class Gateway:
                         self._wake.wait(ws.poll_seconds)  # an extra worker: others may still be creating work
                         continue
                     if scanned == 0 and not self._waiting_files():
-                        break  # nothing new arrived, nothing is ready, no file is waiting to be complete: done
+                        due = self.store.next_due()
+                        soon = due is not None and (due - now()).total_seconds() <= ONCE_WAITS_FOR_RETRY_SECONDS
+                        if not soon:
+                            break  # nothing new arrived, nothing is ready or about to be, no file is waiting: done
+                        # a retry due within a moment: --once waits for it rather than reporting it as left over
+                        self._wake.wait(max(0.0, (due - now()).total_seconds()))
+                        continue
                     if scanned == 0:
                         self._wake.wait(ws.poll_seconds)
                     continue

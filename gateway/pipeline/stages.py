@@ -175,7 +175,9 @@ class Stages:
         parsed = Parsed(profile, view, validator)
         ordinal = 0
         for ix in report.interchanges:
-            broken = any(f.severity == "error" for f in ix.findings)
+            # TA104 R: the interchange is refused, nothing in it goes on. E (errors noted, e.g. a bad ISA09 date) accepts
+            # it: the partner must not resend, so its sets are processed as the 997 says.
+            broken = ix.ack_code == "R"
             # A rejected interchange keeps no dedupe key: the partner's corrected resend may use the same ISA13.
             key = None if broken or keys[ix.index] in earlier else keys[ix.index]
             irec = InterchangeRecord(f"{ix.sender_qualifier}:{ix.sender_id.strip()}", f"{ix.receiver_qualifier}:{ix.receiver_id.strip()}",
@@ -248,7 +250,7 @@ class Stages:
         refused = wrong_receiver(t)
         if refused is not None:
             return Problem("validate", WRONG_RECEIVER_CODE, f"{name}: {t.set_id} {t.control_number}: {refused.message}", [_finding(refused)])
-        broken = any(f.severity == "error" for f in t.group.interchange.findings)
+        broken = t.group.interchange.ack_code == "R"
         if t.status == "rejected" or broken or t.group.ack_code == "R":
             return _rejected(t, name, broken, t.group.ack_code == "R")
         why = usage_refusal(t.group.interchange, profile, self.home.display(self.partners.path_of(profile.id)) if profile else "")

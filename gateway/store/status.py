@@ -133,12 +133,14 @@ class StatusAndTrace(Connected):
 
 def _ack_for(verdicts: list[dict], interchange: str | None, group: str | None, control: str | None) -> dict | None:
     """What our ack said about one set: its AK5/IK5, unless its interchange (TA104) or its group (AK9) was
-    rejected as a whole, which rejects the set whatever its AK5 says."""
+    rejected as a whole, which rejects the set whatever its AK5 says; a set its own AK5 rejects shows that AK5
+    (a group of one rejected set has AK9 R too, but the AK5 says why)."""
     mine = [v for v in verdicts if interchange is not None and v.get("interchange") == interchange]
     ta1 = next((v for v in mine if v["segment"] == "TA1"), None)
     ak9 = next((v for v in mine if v["segment"] == "AK9" and v.get("group") == group), None)
     ak5 = next((v for v in mine if v["segment"] in ("AK5", "IK5") and v.get("group") == group and v.get("control_number") == control), None)
-    for v in (ta1 if ta1 and ta1["code"] == "R" else None, ak9 if ak9 and ak9["code"] == "R" else None, ak5, ak9, ta1):
+    set_rejected = ak5 if ak5 and ak5["code"] == "R" else None
+    for v in (ta1 if ta1 and ta1["code"] == "R" else None, set_rejected, ak9 if ak9 and ak9["code"] == "R" else None, ak5, ak9, ta1):
         if v is not None:
             return {"segment": v["segment"], "code": v["code"]}
     return None

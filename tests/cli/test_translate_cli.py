@@ -141,3 +141,12 @@ def test_a_test_interchange_says_so_in_the_correlation_of_each_document(gateway_
     p = translate(gateway_exe, str(test_file))
     assert p.returncode == 0, p.stderr
     assert [d["correlation"]["usage"] for d in json.loads(p.stdout)] == ["test", "test"]
+
+
+def test_a_piece_of_x12_without_its_isa_from_an_x12_partner_says_it_is_not_x12(gateway_exe, tmp_path):
+    piece = tmp_path / "piece.x12"
+    piece.write_bytes((SAMPLES / "partners" / "acme-retail" / "850-store-replenishment.x12").read_bytes()[150:400])
+    p = translate(gateway_exe, str(piece), "--partner", "acme-retail")
+    assert p.returncode == 1 and p.stdout == ""
+    assert "not an X12 interchange (no ISA at byte 0), and partner 'acme-retail' sends no flat files" in p.stderr
+    assert "documents.receives" in p.stderr and "documents.inbound" not in p.stderr

@@ -43,8 +43,13 @@ SLOW_WRITER = """
 """
 
 # 515 bytes, as in the report: the first 200 written, then the rest after pauses
+# A whole interchange of 515 bytes (the tester's file), ending with its IEA: a file that stops short of an IEA is
+# held longer by the drop folder (UNFINISHED_X12_SECONDS), which these tests do not mean to wait for.
 PAYLOAD = (b"ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WIDGETCO       *241104*0700*U*00401*000000515*0*P*>~"
-           + b"ST*850*0001~BEG*00*SA*PO-515**20241104~PO1*1*5*EA*9.99**VP*W-1~" * 7)[:515]
+           + b"GS*PO*ACMERETAIL*WIDGETCO*20241104*0700*515*X*004010~ST*850*0001~BEG*00*SA*PO-515**20241104~"
+           + b"".join(b"PO1*%d*5*EA*9.99**VP*W-%d~" % (i, i) for i in range(1, 11))
+           + b"PID*F****" + b"X" * 22 + b"~CTT*10~SE*15*0001~GE*1*515~IEA*1*000000515~")
+assert len(PAYLOAD) == 515
 
 class Poller:
     """What ``gateway serve`` does: poll when woken, and keep a record of what was handed over."""
@@ -242,3 +247,40 @@ def test_kill_9_between_claim_and_archive_loses_nothing(tmp_path):
     assert poller.poll() == 1
     assert poller.got[0].data == b"precious"
     assert list((inbound / CLAIMS).glob(f"{victim.pid}-*")) == []  # the dead process's claims folder is gone
+
+
+def test_an_x12_writer_closing_and_reopening_the_file_seconds_apart_is_taken_whole(tmp_path, no_leases):
+    """Neither witness sees a writer that closes the file between its pieces; the content does: an interchange
+    without its IEA waits (up to unfinished_seconds) for the rest, instead of being taken in pieces."""
+    inbound, archive = tmp_path / "in", tmp_path / "archive"
+    inbound.mkdir()
+    writer = run_python(APPENDING_WRITER, str(inbound / "po.x12"), PAYLOAD.hex(), "150", "1.5")
+    got = take_while_written(DropFolder("acme", inbound, archive, quiet_seconds=0.5, unfinished_seconds=10), writer)
+    assert [i.data for i in got] == [PAYLOAD]
+    assert_archived_as_stored(archive, got[0])
+
+
+def test_an_x12_file_that_never_gets_its_iea_is_taken_after_unfinished_seconds(tmp_path):
+    # nothing is lost: a truncated interchange is taken in the end, and validation says what is wrong with it
+    inbound = tmp_path / "in"
+    inbound.mkdir()
+    (inbound / "cut.x12").write_bytes(PAYLOAD[:300])
+    folder = DropFolder("acme", inbound, tmp_path / "archive", quiet_seconds=0.2, unfinished_seconds=1.5)
+    poller = Poller(folder)
+    started = time.monotonic()
+    while not poller.got and time.monotonic() - started < 10:
+        poller.poll()
+        time.sleep(0.05)
+    assert [i.data for i in poller.got] == [PAYLOAD[:300]]
+    assert time.monotonic() - started >= 1.2
+
+
+APPENDING_WRITER = """
+import sys, time
+path, data, piece, pause = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+for pos in range(0, len(data), piece):
+    with open(path, "ab") as f:  # opened, appended, closed: nothing but the content tells it is not done
+        f.write(data[pos:pos + piece])
+    if pos + piece < len(data):
+        time.sleep(pause)
+"""

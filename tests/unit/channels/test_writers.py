@@ -109,3 +109,25 @@ def test_deleted_names_are_forgotten_and_absent_ones_pruned_after_a_while():
     assert activity.get("b.edi") is not None  # an event may be ahead of the listing
     activity.prune(set(), older_than=0)
     assert activity.get("b.edi") is None
+
+
+ISA = "ISA*00*          *00*          *ZZ*ACMERETAIL     *ZZ*WIDGETCO       *241104*0700*U*00401*000000515*0*P*>"
+
+
+@pytest.mark.parametrize("text, unfinished", [
+    (ISA + "~GS*PO*A*B*20241104*0700*1*X*004010~GE*0*1~IEA*1*000000515~", False),
+    (ISA + "~GS*PO*A*B*20241104*0700*1*X*004010~GE*0*1~IEA*1*000000515~\r\n\r\n", False),
+    ("\ufeff" + ISA + "~IEA*0*000000515~", False),
+    (ISA + "\nGS*PO*A*B*20241104*0700*1*X*004010\nGE*0*1\nIEA*1*000000515\n", False),
+    (ISA + "~GS*PO*A*B*20241104*0700*1*X*004010~GE*0*1~", True),
+    (ISA + "~GS*PO*A*B*20241104*0700*1*X*004010~GE*0*1~IEA*1*0000", True),
+    (ISA + "~GS*PO*A*B*20241104*0700*1*X*004010~ST*850*0001~BEG*00*SA*PO-1", True),
+    (ISA + "\nGS*PO*A*B*20241104*0700*1*X*004010\n", True),
+    ("po_number,line\n4500,1\n", False),
+    ("ISA*00*short~IEA*1*1~", False),
+], ids=["complete", "blank-lines-after-iea", "bom", "newline-terminator", "no-iea", "iea-cut-short", "cut-mid-segment",
+        "newline-terminator-no-iea", "not-x12", "isa-not-fixed-width"])
+def test_an_interchange_without_its_iea_is_seen_as_unfinished(tmp_path, text, unfinished):
+    path = tmp_path / "f.x12"
+    path.write_bytes(text.encode("utf-8"))
+    assert writers.unfinished_x12(path) is unfinished

@@ -371,3 +371,34 @@ def test_ta1_never_holds_even_when_the_interchange_asks_for_one(home, erp):
     run(home, erp)
     [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
     assert ack.name.startswith("ack-997-") and "TA1*" not in ack.read_text()
+
+
+def test_an_interchange_accepted_with_errors_is_processed_as_its_acknowledgement_says(home, erp):
+    # ISA09 241301 (no 13th month): TA104 E, the interchange accepted with errors noted, so the partner must not
+    # resend it; its 997 accepts the sets, and so must the pipeline: delivered, never quarantined as rejected.
+    set_routes(home, "acme-retail", [erp_route()])
+    data = ACME_850.read_bytes()
+    assert data[70:76] != b"241301"
+    drop(home, "acme-retail", "bad-date.x12", data[:70] + b"241301" + data[76:])
+    gw = run(home, erp)
+    assert gw.store.quarantine_items() == []
+    assert sorted(d["po_number"] for d in erp.documents.values()) == ["4500020001", "4500020002"]
+    [ack] = (home.root / "outbound" / "acme-retail").glob("ack-*.x12")
+    text = ack.read_text()
+    assert "TA1*000007101*" in text and "*E*014" in text and "AK9*A*2*2*2" in text
+
+
+@pytest.mark.parametrize("retry_after, left", [(1, 0), (30, 1)], ids=["due-in-a-second", "due-in-half-a-minute"])
+def test_serve_once_waits_for_a_retry_due_within_a_moment_and_leaves_a_later_one(tmp_path, erp, retry_after, left):
+    # a retry due in a second is finished by --once; one due in half a minute is left (serve --once then exits 3)
+    from pipeline_helpers import pipeline_home
+
+    home = pipeline_home(tmp_path / "home", f"retry: {{base_seconds: {retry_after}, cap_seconds: {retry_after}, max_attempts: 3}}\n"
+                                            "workers: {poll_seconds: 0.05}\n")
+    set_routes(home, "acme-retail", [erp_route(fail_first=1)])
+    drop(home, "acme-retail", "po.x12", ACME_850.read_bytes())
+    started = time.monotonic()
+    gw = run(home, erp)
+    assert sum(w.count for w in gw.store.waiting()) == left  # the first delivery failed once
+    assert len(erp.documents) == 2 - left
+    assert time.monotonic() - started < 20

@@ -177,3 +177,16 @@ def test_trace_finds_a_flat_file_order_that_has_no_route(home, serve_once):
     [tx] = lineage["transactions"]
     assert tx["state"] == "quarantined" and tx["keys"] == [{"name": "po_number", "element": "po_number", "value": "CH-10452"}]
     assert [q["code"] for q in lineage["quarantine"]] == ["route.missing", "route.missing"]
+
+
+def test_a_set_rejected_alone_in_its_group_shows_its_own_ak5_not_the_groups_ak9(home, serve_once):
+    # one set, rejected: AK9 is R too (nothing in the group accepted), but the set's AK5 says why
+    erp_routes(home, "acme-retail", "purchase_order")
+    text = ACME_850.read_bytes().decode("latin-1").replace("BEG*00*SA*", "BEG*00*XX*")
+    first_st, second_st = text.index("ST*850*0001"), text.index("ST*850*0002")
+    one_set = text[:first_st] + text[first_st:second_st] + text[text.index("GE*"):].replace("GE*2*", "GE*1*")
+    drop(home.root, "one-set.x12", one_set.encode("latin-1"))
+    gw = serve_once()
+    [lineage] = gw.store.trace("one-set.x12")
+    assert [(v["segment"], v["code"]) for v in lineage["acks"][0]["verdicts"]] == [("AK5", "R"), ("AK9", "R")]
+    assert [t["ack"] for t in lineage["transactions"]] == [{"segment": "AK5", "code": "R"}]
