@@ -79,7 +79,7 @@ def outside_paths(loaded: LoadedProfile, confinement) -> dict[tuple, str]:
     named += [(("xref_files", name), f"xref_files.{name}", file) for name, file in p.xref_files.items()]
     out = {}
     for loc, what, value in named:
-        problem = confinement.problem(value, what) if value else None
+        problem = confinement.problem(value, what) if value is not None else None
         if problem:
             out[loc] = f"{source.where(loc)}: {problem}"
     return out

@@ -46,6 +46,8 @@ class Confinement:
 
     def problem(self, value: str, what: str) -> str | None:
         """Why ``value`` (named by ``what``, e.g. ``drop_folder inbound``) may not be used, or None."""
+        if not str(value).strip():
+            return f"{what} is empty: name a folder or file (relative to the home)"  # not the home itself
         real = self.resolve(value)
         if any(real == root or root in real.parents for root in self.roots()):
             return None

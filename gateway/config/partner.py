@@ -477,7 +477,7 @@ def _semantic_problems(source: Source, stem: str) -> list[str]:
                 if not entry.get("set") and not entry.get("spec"):
                     out.append(f"{source.where(('documents', direction, i))}: give the transaction set (set) or the mapping spec (spec)")
                     continue
-                key = (entry.get("set"), str(entry.get("version", "004010"))[:6], entry.get("spec"))
+                key = (repr(entry.get("set")), str(entry.get("version", "004010"))[:6], repr(entry.get("spec")))  # any type: unchecked yet
                 if key in seen:
                     out.append(f"{source.where(('documents', direction, i))}: the same document is listed twice under {direction} "
                                f"(first at item {seen[key] + 1})")

@@ -95,14 +95,15 @@ def read_config_text(path: str | os.PathLike, name: str | None = None, *, limit:
         raise ConfigError([f"{shown}: no such file"]) from None
     except OSError as exc:
         raise ConfigError([f"{shown}: cannot read ({exc.strerror or exc})"]) from None
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd)
+    mode = os.fstat(fd)
+    if not stat.S_ISREG(mode.st_mode) or mode.st_size > limit:
+        os.close(fd)
         if stat.S_ISDIR(mode.st_mode):
             raise ConfigError([f"{shown}: is a directory"])
         if not stat.S_ISREG(mode.st_mode):
             raise ConfigError([f"{shown}: not a regular file"])
-        if mode.st_size > limit:
-            raise ConfigError([_too_large(shown, mode.st_size, limit, what)])
+        raise ConfigError([_too_large(shown, mode.st_size, limit, what)])
+    with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(limit + 1)  # a file growing while we read is cut here
         except OSError as exc:
@@ -149,9 +150,11 @@ class _GuardedComposer(Composer):
         self._aliases = 0
         self._heights: list[int] = []  # per open node: the height of what is below it so far
         self._sized: dict[Any, tuple[int, int]] = {}  # anchor -> (values, height) of its complete node
+        self.line = 0  # of the last node begun: where to point when the reader itself fails
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.parser.peek_event()
+        self.line = event.start_mark.line
         if isinstance(event, AliasEvent):
             self._alias(event)
             return super().compose_node(parent, index)
@@ -282,6 +285,11 @@ def parse_yaml(text: str, name: str) -> Source:
         problem = str(getattr(exc, "problem", None) or exc)
         problem = re.sub(r'^(found duplicate key "[^"]*") with value .*$', r"\1", problem, flags=re.DOTALL)  # values may be secrets
         raise ConfigError([f"{where}: not valid YAML: {problem}"]) from None
+    except Exception as exc:  # the round-trip reader's own failures on odd layouts (NotImplementedError: "overlap in comment")
+        line = getattr(getattr(yaml, "_composer", None), "line", None)
+        where = f"{name}:{line + 1}" if isinstance(line, int) else name
+        raise ConfigError([f"{where}: not valid YAML: the YAML reader cannot read the document here ({type(exc).__name__}); "
+                           "check the indentation and the comments around this line"]) from None
     lines: dict[Loc, int] = {(): 1}
     return Source(name, _plain(data, (), lines, name), lines)
 

@@ -130,3 +130,31 @@ def test_a_drop_folder_outside_the_home_is_not_served_until_gateway_yaml_allows_
     shutil.copyfile(ACME_SAMPLE, outside / "po.x12")
     served = gw(gateway_exe, home, "serve", "--once")
     assert len(list((home / "erp" / "purchase_order").glob("*.json"))) == 2, served.stderr
+
+
+# -- type confusions ------------------------------------------------------------------------------------
+
+
+def test_a_list_in_a_specs_extends_is_a_file_line_error_for_translate_and_check_not_exit_70(gateway_exe, home):
+    spec = home / "mappings" / "acme-retail" / "850-004010-in.yaml"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text("document: purchase_order\ndirection: inbound\nextends: [default/850-004010-in, default/850-005010-in]\n")
+    expected = "home/mappings/acme-retail/850-004010-in.yaml:3: extends names one mapping spec (owner/name, e.g. default/850-004010-in), not a list"
+    done = gw(gateway_exe, home, "translate", "--spec", "acme-retail/850-004010-in", str(ACME_SAMPLE))
+    assert done.returncode == 1 and expected in done.stderr, done.stderr
+    done = gw(gateway_exe, home, "partner", "check", ACME)
+    assert done.returncode == 1 and expected in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "the profile is empty"),
+    (b"- acme\n", "a partner profile is a YAML mapping (key: value), not a list"),
+    (b"acme\n", "a partner profile is a YAML mapping (key: value), not a string"),
+    (b"identity: {isa_qualifier: ZZ, isa_id: ACME, name: Caf\xe9}\n", "not UTF-8 text (byte 0xe9 at column 54); save the file as UTF-8"),
+], ids=["empty", "list", "scalar", "not-utf8"])
+def test_a_profile_that_is_not_a_mapping_is_one_file_line_problem_in_list_and_check(gateway_exe, home, content, problem):
+    (home / "partners" / "odd.yaml").write_bytes(content)
+    done = gw(gateway_exe, home, "partner", "check", "odd")
+    assert done.returncode == 1 and f"home/partners/odd.yaml:1: {problem}" in done.stdout
+    listed = gw(gateway_exe, home, "partner", "list")
+    assert listed.returncode == 1 and "INVALID: 1 problem (gateway partner check odd)" in listed.stdout and "acme-retail " in listed.stdout

@@ -129,6 +129,11 @@ def test_a_control_character_is_an_error_at_its_line():
     assert refused("a: 1\nb: x\x00y\n").startswith("doc.yaml:2: not valid YAML: control character U+0000 is not allowed")
 
 
+def test_the_yaml_readers_own_failure_on_an_odd_layout_is_an_error_not_a_not_implemented_error():
+    odd = "identity:   # a comment\n     >       # a folded scalar's indicator between two comments\n  isa_id: X\n\n# more\nstore: {}\n"
+    assert refused(odd).startswith("doc.yaml:1: not valid YAML: the YAML reader cannot read the document here (NotImplementedError)")
+
+
 def test_keys_that_are_lists_or_collide_once_read_as_text_are_refused():
     assert refused("a: 1\n? [x, y]\n: 2\n") == "doc.yaml:2: a key that is a list or a mapping is not read here"
     assert refused("1: a\n'1': b\n") == "doc.yaml:2: key '1' is given twice"
