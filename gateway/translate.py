@@ -158,25 +158,27 @@ class Translator:
 
     def stream(self, path: str | Path, partner_id: str | None = None, spec: str | None = None) -> tuple[Translation, Iterator[Translated]]:
         """Like ``translate`` for X12, but documents come one at a time (constant memory):
-        returns the (empty) Translation, whose notes fill in as the iterator runs, and the iterator."""
-        data = _read(path)
+        returns the (empty) Translation, whose notes fill in as the iterator runs, and the iterator.
+        X12 is read from the file as it is validated, never whole."""
+        head = _head(path)
         self._forced = spec
-        if not looks_like_x12(data):
-            result = self._flat(data, str(path), partner_id)
+        if not looks_like_x12(head):
+            result = self._flat(_read(path), str(path), partner_id)
             return result, iter(result.documents)
         notes: list[str] = []
-        partner = self._partner_for(data, partner_id, notes)
+        partner = self._partner_for(head, partner_id, notes)
         result = Translation(str(path), partner.id if partner else None, notes=notes)
-        return result, self._x12_stream(data, str(path), partner, notes)
+        return result, self._x12_stream(path, str(path), partner, notes, release=True)
 
-    def _x12_stream(self, data: bytes, name: str, partner: PartnerView | None, notes: list[str]) -> Iterator[Translated]:
+    def _x12_stream(self, data: bytes | str | Path, name: str, partner: PartnerView | None, notes: list[str],
+                    release: bool = False) -> Iterator[Translated]:
         validator = self._validator(partner)
         seen_interchange = False
         # Each set is mapped as soon as it is validated, then its segments are dropped.
         for event in validator.events(data):
             if isinstance(event, TransactionResult):
                 group = event.group
-                yield self._x12_set(validator, group.interchange, group, event, partner, name)
+                yield self._x12_set(validator, group.interchange, group, event, partner, name, release)
             elif isinstance(event, (GroupResult, InterchangeResult, Finding)):
                 seen_interchange |= isinstance(event, InterchangeResult)
                 for f in ([event] if isinstance(event, Finding) else event.findings):
@@ -185,7 +187,9 @@ class Translator:
         if not seen_interchange:
             notes.append("no interchange found")
 
-    def _x12_set(self, validator: Validator, ix, group, t, partner: PartnerView | None, name: str) -> Translated:
+    def _x12_set(self, validator: Validator, ix, group, t, partner: PartnerView | None, name: str, release: bool = False) -> Translated:
+        """``release``: drop the set's segments once its loop tree holds them (a big set's tree and document
+        are large enough without them; see ``validator.MAX_SET_BYTES``)."""
         version = (t.convention or group.version or "")[:6] or "004010"
         out = Translated(None, set_id=t.set_id, control_number=t.control_number, offset=t.offset)
         if t.status == "rejected":
@@ -212,7 +216,10 @@ class Translator:
         x12spec = validator.find_spec(ix.version, t.convention or group.version, group.functional_id, t.set_id)
         machine = validator.compiled(x12spec, ix.delimiters, ix.version).machine
         tree = build_tree(machine, t.segments or [], ix.delimiters)
+        if release:
+            t.segments = None
         doc, issues = self._mapper(spec, partner).map(tree)
+        del tree  # before the schema check and whatever the caller does with the document
         doc["correlation"] = _correlation(partner, ix, group, t, name)
         out.document = doc
         out.issues = issues + _schema_issues(doc)
@@ -326,6 +333,19 @@ def _schema_issues(doc: dict) -> list[Issue]:
 
 def _drop_empty(d: dict) -> dict:
     return {k: v for k, v in d.items() if v not in (None, "")}
+
+
+def _head(path: str | Path | bytes, size: int = 4096) -> bytes:
+    """The first ``size`` bytes: enough to tell X12 and its sender (ISA, GS)."""
+    if isinstance(path, (bytes, bytearray)):
+        return bytes(path[:size])
+    stream, name = open_source(path)
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise UnreadableInput(f"{name}: cannot read ({exc.strerror or exc})") from None
+    finally:
+        stream.close()
 
 
 def _read(path: str | Path) -> bytes:

@@ -81,6 +81,21 @@ class _Progress:
         self.line.clear()
 
 
+_INDENTED = json.JSONEncoder(ensure_ascii=False, indent=2)
+
+
+def _write_indented(out, document: dict) -> None:
+    """``json.dumps(document, indent=2)`` written in pieces: the text of a big document (several times its
+    size in memory, and more for the pieces joined) is never whole."""
+    pieces: list[str] = []
+    for piece in _INDENTED.iterencode(document):
+        pieces.append(piece)
+        if len(pieces) >= 8192:
+            out.write("".join(pieces))
+            pieces.clear()
+    out.write("".join(pieces))
+
+
 def _emit_documents(result, documents, fmt: str, progress: _Progress | None = None) -> bool:
     """Writes documents as they come (a 500 MB file never sits in memory); True when something failed.
 
@@ -109,11 +124,11 @@ def _emit_documents(result, documents, fmt: str, progress: _Progress | None = No
             if not translated.ok:  # stdout carries only documents an ERP may take; the reasons are on stderr
                 failed += 1
                 continue
-            text = json.dumps(translated.document, ensure_ascii=False, indent=2 if fmt == "json" else None)
             if fmt == "json":
-                out.write(("," if count else "") + "\n" + text)
+                out.write(("," if count else "") + "\n")
+                _write_indented(out, translated.document)
             else:
-                out.write(text + "\n")
+                out.write(json.dumps(translated.document, ensure_ascii=False) + "\n")
             count += 1
     finally:
         if progress is not None:

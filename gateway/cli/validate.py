@@ -23,6 +23,8 @@ def _describe(outcome: FileOutcome) -> list[str]:
     for _level, control, f in r.envelope_findings():
         where = f" interchange {control}" if control and _level == "interchange" else (f" group {control}" if control else "")
         lines.append(f"{r.source}:{_at(f)} {f.severity}: {f.code}{where}: {f.message}")
+    if n := r.envelope_omitted():
+        lines.append(f"{r.source}: ... and {n:,} more envelope findings like those above, not listed")
     for t in r.transactions():
         lines.append(f"{r.source}: {t.set_id} {t.control_number} (group {t.group.control_number}, version {t.group.version}): {t.status}")
         for f in t.findings:
@@ -30,6 +32,8 @@ def _describe(outcome: FileOutcome) -> list[str]:
                 continue
             ref = f.element or f.segment or ""
             lines.append(f"  {_at(f)} {f.severity}: {f.code} {ref}: {f.message}")
+        if n := getattr(t.findings, "omitted", 0):
+            lines.append(f"  ... and {n:,} more findings like those above, not listed")
     if not r.interchanges and not r.findings:
         lines.append(f"{r.source}: no interchange found")
     return lines
@@ -66,6 +70,8 @@ def validate(ctx: click.Context, files: tuple[str, ...], as_json: bool) -> None:
                 d = o.report.to_dict()
                 entry["ok"] = d["ok"]
                 entry["interchanges"] = d["interchanges"]
+                if "envelope_errors_omitted" in d:
+                    entry["envelope_errors_omitted"] = d["envelope_errors_omitted"]
                 for t in d["transactions"]:
                     t["file"] = o.path
                     doc["transactions"].append(t)

@@ -47,5 +47,7 @@ def test_invalid_corpus_covers_most_of_the_catalogue():
                     "transaction.segment_errors", "element.too_many_components", "x12.not_x12", "element.invalid_code"}
     # Codes the pipeline adds against our own identity (tests/unit/pipeline/test_addressing.py).
     pipeline_only = {"isa.not_our_qualifier", "isa.not_our_id", "gs.not_our_id"}
-    missing = sorted(set(CODES) - covered - overlay_only - pipeline_only)
+    # A limit provoked by a generated file too large to keep here (tests/unit/formats/x12/test_hostile_input.py).
+    limits = {"transaction.too_large"}
+    missing = sorted(set(CODES) - covered - overlay_only - pipeline_only - limits)
     assert not missing, missing

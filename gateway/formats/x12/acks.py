@@ -37,6 +37,8 @@ ACK_SETS = frozenset({"997", "999"})
 # Letters, digits and inner spaces: safe to echo whatever the delimiters are.
 _PLAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ]*[A-Za-z0-9])?")
 X231 = "005010X231A1"
+MAX_COUNT = 999_999  # AK902-AK904 and AK302 are N0 1/6: what is larger is not said (a count is capped, a position left out)
+MAX_SEGMENT_ERRORS = 100  # AK3/IK3 loops per set; the guides allow stopping early, the AK5/IK5 still rejects the set
 
 
 @dataclass(slots=True)
@@ -87,7 +89,7 @@ def echo(value: str | None, lo: int, hi: int, *, digits: bool = False, fill: str
         return value  # the usual case: nothing to clean
     banned = "^`" + ("".join(c for c in (d.element, d.component, d.segment, d.repetition) if c) if d else "*:~>|")
     text = "".join(ch for ch in (value or "") if ("0" <= ch <= "9" if digits else (" " <= ch <= "~" and ch not in banned)))
-    text = text.strip()[:hi]
+    text = text.strip()[:hi].rstrip()  # cut to length, then strip: no trailing space may be left at the cut
     if len(text) < lo:
         text = text.rjust(lo, fill) if digits else text.ljust(lo, fill)
     return text
@@ -170,8 +172,9 @@ def _functional_ack(w: EnvelopeWriter, g: GroupResult, numbers: AckNumbers, d: D
     for t in [] if refused else g.transactions:
         _transaction(w, t, five, d)
     codes = _unique(CODES[f.code].ack_code(kind) for f in g.findings if f.severity == "error")[:5]
-    included = g.stated if g.stated is not None else g.received
-    w.segment("AK9", g.ack_code, str(included), str(g.received), "0" if refused else str(g.accepted), *codes)
+    included = g.stated if g.stated is not None and g.stated <= MAX_COUNT else g.received
+    accepted = 0 if refused else g.accepted
+    w.segment("AK9", g.ack_code, *(str(min(n, MAX_COUNT)) for n in (included, g.received, accepted)), *codes)
     w.end_transaction()
     w.end_group()
 
@@ -194,7 +197,8 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
             key = (f.position.set_position or 0, f.segment or "")
             by_position.setdefault(key, []).append(f)
     seg_tag, ele_tag = ("IK3", "IK4") if five else ("AK3", "AK4")
-    for (position, seg_id), findings in sorted(by_position.items()):
+    listed = sorted((key, found) for key, found in by_position.items() if key[0] <= MAX_COUNT)[:MAX_SEGMENT_ERRORS]
+    for (position, seg_id), findings in listed:
         seg_id = seg_id if seg_id and seg_id.isascii() and seg_id.isalnum() and 2 <= len(seg_id) <= 3 else "UNK"
         loop = ""
         elements = [f for f in findings if f.level == "element"]
@@ -208,7 +212,10 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
                 w.segment(seg_tag, seg_id, str(max(position, 1)), loop or None, code)
         if elements:
             w.segment(seg_tag, seg_id, str(max(position, 1)), loop or None, "8")
-            for f in elements[:99]:
+            # AK401/IK401 positions are N0 1/2 (element, component) and N0 1/4 (repetition): what is beyond is not said
+            fits = [f for f in elements if (f.position.element or 1) <= 99 and (f.position.component or 0) <= 99
+                    and (f.position.repetition or 0) <= 9999]
+            for f in fits[:99]:
                 pos = f.position
                 where = [str(pos.element or 1)]
                 if pos.component or pos.repetition:
@@ -216,7 +223,8 @@ def _transaction(w: EnvelopeWriter, t: TransactionResult, five: bool, d: Delimit
                 if five and pos.repetition:
                     where.append(str(pos.repetition))
                 bad = echo(f.value, 0, 99, d=d) or None
-                w.segment(ele_tag, where, f.data_element or None, CODES[f.code].ack_code(kind), bad)
+                ref = f.data_element if f.data_element and f.data_element.isdigit() and len(f.data_element) <= 4 else None  # N0 1/4: not a composite's C040
+                w.segment(ele_tag, where, ref, CODES[f.code].ack_code(kind), bad)
     status = t.status
     code = {ACCEPTED: "A", ACCEPTED_WITH_ERRORS: "E"}.get(status, "R")
     noted = "error" if status == "rejected" else "warning"

@@ -79,6 +79,8 @@ _CATALOGUE = [
     Code("st.control_number_invalid", "transaction", "7", None, "missing or invalid transaction set control number (ST02)"),
     Code("st.duplicate_control_number", "transaction", "23", None, "transaction set control number not unique within the group"),
     Code("st.implementation_convention", "transaction", "6", "I6", "implementation convention reference (ST03) not supported"),
+    # X12 has no code for a set too large to take: reported as "one or more segments in error"
+    Code("transaction.too_large", "transaction", "5", None, "transaction set larger than this gateway accepts"),
     # segment (AK304 / IK304)
     Code("segment.unrecognized", "segment", "1", None, "unrecognized segment ID"),
     Code("segment.mandatory_missing", "segment", "3", None, "mandatory segment missing"),
@@ -110,6 +112,7 @@ _CATALOGUE = [
     Code("hl.id_sequence", "element", "7", None, "HL01 hierarchical IDs must count up from 1"),
     Code("hl.parent_invalid", "element", "7", None, "HL02 does not name an open parent level"),
     Code("hl.child_code", "element", "7", None, "HL04 child code contradicts the hierarchy"),
+    Code("hl.too_deep", "element", "7", None, "HL02 nests the hierarchy deeper than this gateway accepts"),
 ]
 
 CODES: dict[str, Code] = {c.id: c for c in _CATALOGUE}
@@ -133,6 +136,36 @@ ISA_FIELD_CODES = {
     15: "isa.usage_indicator",
     16: "isa.component_separator_invalid",
 }
+
+
+MAX_FINDINGS = 1000  # kept per transaction set, group, interchange or file (see Findings)
+
+
+class Findings(list):
+    """Findings of one set (group, interchange, file), at most ``limit`` of them; then only the first of
+    each (code, severity) not yet kept, so that statuses and acknowledgement codes stay exact. The others
+    are counted in ``omitted``: a hostile set with millions of errors costs no more memory than this."""
+
+    __slots__ = ("_kinds", "limit", "omitted")
+
+    def __init__(self, items=(), limit: int = MAX_FINDINGS) -> None:
+        super().__init__(items)
+        self.limit = limit
+        self.omitted = 0
+        self._kinds: set | None = None
+
+    def append(self, finding: Finding) -> None:
+        if len(self) < self.limit:
+            super().append(finding)
+            return
+        if self._kinds is None:
+            self._kinds = {(f.code, f.severity) for f in self}
+        kind = (finding.code, finding.severity)
+        if kind in self._kinds:
+            self.omitted += 1
+            return
+        self._kinds.add(kind)
+        super().append(finding)
 
 
 @dataclass(slots=True)

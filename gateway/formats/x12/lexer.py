@@ -13,8 +13,12 @@ Events (tuples, first item is the kind):
     a ``Batch`` of segment texts that follow (terminators removed).
 ``("no_iea", offset)``
     the interchange ended (end of file, or a new ISA) without an IEA.
-``("junk", offset, text)``
-    bytes outside any interchange that are not white space.
+``("junk", offset, sample, length)``
+    ``length`` bytes outside any interchange that are not white space; ``sample``: the first of them.
+``("overlong", offset, length)``
+    no segment terminator in the ``length`` bytes from ``offset`` (more than ``MAX_SEGMENT``): the
+    terminator is not what the ISA says. The interchange ends there (``no_iea`` follows); what comes
+    after is junk up to the next ISA, so memory stays bounded whatever the file holds.
 ``("end", offset)``
     end of input.
 """
@@ -33,6 +37,7 @@ from ...errors import NotX12, UnreadableInput
 from .delimiters import Delimiters, scan_isa
 
 CHUNK = 1 << 20
+MAX_SEGMENT = 1 << 20  # bytes without a terminator before the interchange is given up (X12 segments are far shorter)
 WHITESPACE = " \t\r\n\x00\x1a"  # NUL and SUB pad some mailbox files
 BOM = "\xef\xbb\xbf"  # UTF-8 byte-order mark, as Latin-1
 
@@ -155,35 +160,39 @@ class Lexer:
             self._ensure(3)
             if not self.buf.startswith("ISA", self.pos):
                 start = self.base + self.pos
-                junk = self._skip_to_isa()
+                sample, length = self._skip_to_isa()
                 if first and not self.buf.startswith("ISA", self.pos):
-                    raise NotX12(f"{self.name}: not an X12 interchange (no ISA segment; starts with {junk[:20]!r})")
-                yield ("junk", start, junk)
+                    raise NotX12(f"{self.name}: not an X12 interchange (no ISA segment; starts with {sample[:20]!r})")
+                yield ("junk", start, sample, length)
                 first = False
                 continue
             first = False
             yield from self._interchange()
 
-    def _skip_to_isa(self) -> str:
-        """Consume bytes up to the next plausible ISA; return what was skipped."""
-        skipped = []
+    def _skip_to_isa(self) -> tuple[str, int]:
+        """Consume bytes up to the next plausible ISA; return the first of them and how many there were
+        (only a sample is kept: a file may hold gigabytes of junk)."""
+        sample = ""
+        length = 0
         while True:
             i = self.buf.find("ISA", self.pos + 1)
             while i >= 0 and (i + 3 >= len(self.buf) or self.buf[i + 3].isalnum()):
                 if i + 3 >= len(self.buf):
                     break
                 i = self.buf.find("ISA", i + 1)
+            end = i if i >= 0 and i + 3 < len(self.buf) else max(self.pos, len(self.buf) - 3)
+            if len(sample) < 64:
+                sample += self.buf[self.pos : min(end, self.pos + 64)]
+            length += end - self.pos
+            self.pos = end
             if i >= 0 and i + 3 < len(self.buf):
-                skipped.append(self.buf[self.pos : i])
-                self.pos = i
-                return "".join(skipped)
-            keep = max(self.pos, len(self.buf) - 3)
-            skipped.append(self.buf[self.pos : keep])
-            self.pos = keep
+                return sample, length
             if not self._fill():
-                skipped.append(self.buf[self.pos :])
+                if len(sample) < 64:
+                    sample += self.buf[self.pos : self.pos + 64]
+                length += len(self.buf) - self.pos
                 self.pos = len(self.buf)
-                return "".join(skipped)
+                return sample, length
 
     def _interchange(self) -> Iterator[tuple]:
         self._ensure(400)
@@ -245,6 +254,10 @@ class Lexer:
                         yield ("segments", batch)
                     self.pos = last + 1
                 keep = len(self.buf) - self.pos
+                if keep > MAX_SEGMENT:
+                    yield ("overlong", self.base + self.pos, keep)
+                    yield ("no_iea", self.base + self.pos)
+                    return
                 if not self._fill():
                     rest = self.buf[self.pos :]
                     if rest.strip(WHITESPACE):

@@ -7,11 +7,12 @@ a transaction set is ``accepted``, ``accepted_with_errors`` (only warnings) or
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .delimiters import Delimiters
-from .findings import Finding
+from .findings import Finding, Findings
 
 ACCEPTED = "accepted"
 ACCEPTED_WITH_ERRORS = "accepted_with_errors"
@@ -36,6 +37,39 @@ FATAL_INTERCHANGE = frozenset(
 )
 
 
+class Kept(Sequence[str]):
+    """A set's segments kept as one string, split when read: a report holding every set of a large file
+    costs about the file's size, not four times it (a str per segment)."""
+
+    __slots__ = ("_count", "_separator", "_text")
+
+    def __init__(self, segments: list[str], separator: str) -> None:
+        # No segment holds its interchange's terminator: joined with it, they split back exactly.
+        self._text = separator.join(segments)
+        self._separator = separator
+        self._count = len(segments)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._text.split(self._separator) if self._count else ())
+
+    def __getitem__(self, index):
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) and not isinstance(other, str) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Kept({self._count} segments)"
+
+
+def omitted(findings: list[Finding]) -> int:
+    """How many findings like those listed were left out (see ``Findings``)."""
+    return getattr(findings, "omitted", 0)
+
+
 def _status(findings: list[Finding]) -> str:
     if any(f.severity == "error" for f in findings):
         return REJECTED
@@ -54,8 +88,8 @@ class TransactionResult:
     offset: int = 0
     segment_number: int = 0  # of the ST in the file
     segment_count: int = 0  # ST..SE inclusive as counted
-    findings: list[Finding] = field(default_factory=list)
-    segments: list[str] | None = None  # kept when the caller asks for them
+    findings: list[Finding] = field(default_factory=Findings)
+    segments: Sequence[str] | None = None  # kept when the caller asks for them (``Kept``)
 
     @property
     def status(self) -> str:
@@ -75,6 +109,7 @@ class TransactionResult:
             "segment_count": self.segment_count,
             "offset": self.offset,
             "errors": [f.to_dict() for f in self.findings],
+            **({"errors_omitted": n} if (n := omitted(self.findings)) else {}),
         }
 
 
@@ -90,7 +125,7 @@ class GroupResult:
     agency: str = ""
     version: str = ""  # GS08
     offset: int = 0
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=Findings)
     transactions: list[TransactionResult] = field(default_factory=list)
     received: int = 0
     stated: int | None = None  # GE01
@@ -118,7 +153,7 @@ class InterchangeResult:
     offset: int
     elements: list[str] = field(default_factory=list)  # ISA01..ISA16
     delimiters: Delimiters | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=Findings)
     groups: list[GroupResult] = field(default_factory=list)
     group_count: int = 0
     ta1_segments: list[str] = field(default_factory=list)  # TA1s received inside this interchange
@@ -157,7 +192,7 @@ class Report:
 
     source: str
     interchanges: list[InterchangeResult] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)  # outside any interchange
+    findings: list[Finding] = field(default_factory=Findings)  # outside any interchange
 
     def transactions(self) -> list[TransactionResult]:
         return [t for i in self.interchanges for g in i.groups for t in g.transactions]
@@ -204,4 +239,9 @@ class Report:
             ],
             "transactions": [t.to_dict() for t in self.transactions()],
             "envelope_errors": env,
+            **({"envelope_errors_omitted": n} if (n := self.envelope_omitted()) else {}),
         }
+
+    def envelope_omitted(self) -> int:
+        """Envelope findings left out of the lists (see ``Findings``)."""
+        return omitted(self.findings) + sum(omitted(i.findings) + sum(omitted(g.findings) for g in i.groups) for i in self.interchanges)

@@ -110,12 +110,17 @@ class LoopNode:
         return f"{self.name} at {self.first.where}" if self.first is not None else self.name
 
     def flat(self) -> list:
+        """The items, with wrappers' items in their place (iterative: no depth is too deep)."""
         out = []
-        for item in self.items:
-            if isinstance(item, LoopNode) and item.wrapper:
-                out += item.flat()
-            else:
+        stack = [iter(self.items)]
+        while stack:
+            for item in stack[-1]:
+                if isinstance(item, LoopNode) and item.wrapper:
+                    stack.append(iter(item.items))
+                    break
                 out.append(item)
+            else:
+                stack.pop()
         return out
 
     def children(self, name: str | None = None) -> list:
@@ -139,7 +144,8 @@ class LoopNode:
         return self.first.value(key) if self.first is not None else None
 
     def __repr__(self) -> str:
-        return f"<{self.name} {self.items!r}>"
+        # One level only: a loop tree may nest as deep as its HL levels.
+        return f"<{self.name} {[item.name for item in self.items]!r}>"
 
 
 def build_tree(machine: Machine, segments: list[str], d: Delimiters) -> LoopNode:
@@ -217,31 +223,39 @@ def _add(index: dict, node) -> None:
 
 
 def _nest_hl(root: LoopNode) -> None:
-    """Move each HL loop under the HL loop its HL02 names."""
-    found: list[tuple[LoopNode, LoopNode]] = []  # (container, hl loop)
+    """Move each HL loop under the HL loop its HL02 names.
 
-    def walk(node: LoopNode) -> None:
+    Iterative, like everything that walks the tree: the validator bounds HL nesting
+    (``MAX_HL_DEPTH``), but the tree must not depend on that to stay within the stack.
+    """
+    found: list[tuple[LoopNode, LoopNode]] = []  # (container, hl loop), in document order
+    for node in _loops(root):
         for item in node.items:
-            if isinstance(item, LoopNode):
-                if item.first is not None and item.first.name == "HL":
-                    found.append((node, item))
-                walk(item)
-
-    walk(root)
-    by_id = {hl.first.value("HL01"): hl for _, hl in found}
+            if isinstance(item, LoopNode) and item.first is not None and item.first.name == "HL":
+                found.append((node, item))
+    by_id: dict[str | None, LoopNode] = {}  # HL01 -> its loop, for the levels read so far: a parent comes first
+    moved: dict[int, tuple[LoopNode, set[int]]] = {}  # id(container) -> (container, ids of the loops leaving it)
     for container, hl in found:
         parent = by_id.get(hl.first.value("HL02") or "")
-        if parent is not None and parent is not hl:
-            container.items.remove(hl)
+        by_id[hl.first.value("HL01")] = hl
+        if parent is not None:
+            moved.setdefault(id(container), (container, set()))[1].add(id(hl))
             parent.items.append(hl)
-    _forget_indexes(root)  # rebuilt on first use, from the nested layout
+    for container, gone in moved.values():
+        container.items = [item for item in container.items if id(item) not in gone]
+    for node in _loops(root):
+        node._index = None  # rebuilt on first use, from the nested layout
 
 
-def _forget_indexes(node: LoopNode) -> None:
-    node._index = None
-    for item in node.items:
-        if isinstance(item, LoopNode):
-            _forget_indexes(item)
+def _loops(root: LoopNode) -> list[LoopNode]:
+    """Every loop node under ``root`` (``root`` included), without recursion."""
+    out: list[LoopNode] = []
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(reversed([item for item in node.items if isinstance(item, LoopNode)]))  # document order
+    return out
 
 
 def transaction_tree(spec: TransactionSpec, segments: list[str], d: Delimiters, machine: Machine | None = None) -> LoopNode:

@@ -21,16 +21,18 @@ from dataclasses import dataclass
 from .delimiters import Delimiters, IsaScan
 from .elements import Charset, PatternBuilder, SegmentChecker, SegmentPatterns, valid_date, valid_time
 from .envelope import ISA_CODES as _ISA_CODES
-from .findings import ISA_FIELD_CODES, Finding, Position
-from .lexer import WHITESPACE, Batch, Lexer, Source, open_source
+from .findings import ISA_FIELD_CODES, MAX_FINDINGS, Finding, Findings, Position
+from .lexer import CHUNK, WHITESPACE, Batch, Lexer, Source, open_source
 from .maps import SpecLibrary
 from .model import LoopDef, TransactionSpec
-from .results import GroupResult, InterchangeResult, Report, TransactionResult
+from .results import GroupResult, InterchangeResult, Kept, Report, TransactionResult
 from .structure import CANDIDATES, COMPLEX, FORWARD, LOOP, REPEAT, Machine, lazy_tables, not_found_code
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST"})
 SEGMENT_IDS = "segment_ids"  # codes.xml: the release's segment directory
 BIG = 1 << 62
+MAX_HL_DEPTH = 100  # real 856s nest 3-6 levels (shipment, order, tare, pack, item)
+MAX_SET_BYTES = 8 << 20  # ST to SE: mapping one takes about 45 times its size in memory (README, Benchmarks)
 _CONTROL_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
@@ -91,11 +93,13 @@ class _Tx:
     rep: int = 1
     count: int = 1  # segments so far, ST included
     iters: list | None = None  # per loop index: the iteration the loop is in (meaningful while open)
-    hl_ids: list | None = None
-    hl_stack: list | None = None
-    hl_child: dict | None = None
+    hl_count: int = 0  # HL segments so far
+    hl_stack: list | None = None  # HL01 of the open levels, outermost first (at most MAX_HL_DEPTH)
+    hl_open: dict | None = None  # HL01 of an open level -> (its HL04, its Position); only open levels are kept
     hl_last: str | None = None
+    hl_off: bool = False  # nesting went deeper than MAX_HL_DEPTH: the set is rejected, HL checks stop
     keep: list | None = None
+    big: bool = False  # larger than max_set_bytes: rejected, its segments not kept
     keep_from: int = 0  # index in the current batch where the kept segments continue
 
 
@@ -106,10 +110,20 @@ class Validator:
     ``overlay``: optional callable ``(TransactionSpec) -> TransactionSpec`` applied
     before compiling (partner tightening/loosening, see ``overlay.py``).
     ``memo``: remember segment texts found valid (see ``Compiled``); off only to measure.
+
+    Limits (hostile input must not exhaust the process, and what we cannot take is
+    rejected here, so the acknowledgement agrees with what happens next):
+    ``max_findings`` kept per set, group, interchange and file (``findings.Findings``; the rest
+    are counted); ``max_hl_depth`` levels of HL nesting (``hl.too_deep``); ``max_set_bytes``
+    from ST to SE (``transaction.too_large``: a set is mapped in memory, about 45 times its size).
     """
 
     def __init__(self, library: SpecLibrary | None = None, *, charset: str = "extended", overlay=None, keep_segments: bool = False,
-                 memo: bool = True) -> None:
+                 memo: bool = True, max_findings: int = MAX_FINDINGS, max_hl_depth: int = MAX_HL_DEPTH,
+                 max_set_bytes: int = MAX_SET_BYTES) -> None:
+        self.max_findings = max_findings
+        self.max_hl_depth = max_hl_depth
+        self.max_set_bytes = max_set_bytes
         self.library = library or default_library()
         self.memo = memo
         self.charset_name = charset
@@ -147,6 +161,7 @@ class Validator:
     def validate(self, source: Source, name: str | None = None) -> Report:
         stream, display = open_source(source)
         report = Report(name or display)
+        report.findings = Findings(limit=self.max_findings)
         try:
             for event in _Run(self, stream, report.source).run(keep=True):
                 if isinstance(event, InterchangeResult):
@@ -209,9 +224,13 @@ class _Run:
                 if self.ix is not None:
                     self._close_interchange(event[1], missing=True)
             elif kind == "junk":
-                f = Finding("interchange.junk", f"{len(event[2])} bytes outside any interchange ({event[2][:30]!r})",
+                f = Finding("interchange.junk", f"{event[3]} bytes outside any interchange ({event[2][:30]!r})",
                             position=Position(offset=event[1]))
                 self.out.append(f)
+            elif kind == "overlong" and self.ix is not None:
+                d = self.d
+                self.ix.findings.append(Finding("isa.segment_terminator_invalid", f"no segment terminator {d.segment!r} in the {event[2]:,} bytes "
+                                                f"from byte {event[1]}: the rest of the interchange is not read", position=Position(offset=event[1])))
             if self.out:
                 yield from self.out
                 self.out.clear()
@@ -229,7 +248,8 @@ class _Run:
             self._close_interchange(offset, missing=True)
         self.count += 1
         self.segno += 1
-        ix = InterchangeResult(index=self.count, offset=offset, elements=scan.elements, delimiters=scan.delimiters)
+        ix = InterchangeResult(index=self.count, offset=offset, elements=scan.elements, delimiters=scan.delimiters,
+                               findings=Findings(limit=self.v.max_findings))
         pos = Position(offset=offset, segment_number=self.segno)
         for code, msg in scan.problems:
             if code.startswith("isa.") and code[4:].isdigit():
@@ -297,6 +317,9 @@ class _Run:
     def _batch(self, batch: Batch) -> None:
         pieces = batch.pieces
         n = len(pieces)
+        tx = self.tx
+        if tx is not None and not tx.big and batch.start - tx.result.offset > self.v.max_set_bytes:
+            self._too_large(tx)
         es = self.d.element if self.d else "*"
         i = 0
         while i < n:
@@ -429,7 +452,7 @@ class _Run:
         if self.group is not None:
             self._end_group(None, None, 0, missing=True)
         v = parts + [""] * (9 - len(parts))
-        g = GroupResult(self.ix, v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], offset=batch.offset(i))
+        g = GroupResult(self.ix, v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], offset=batch.offset(i), findings=Findings(limit=self.v.max_findings))
         self.ix.group_count += 1
         pos = self._pos(batch, i)
 
@@ -501,7 +524,8 @@ class _Run:
         set_id = parts[1] if len(parts) > 1 else ""
         control = parts[2] if len(parts) > 2 else ""
         convention = parts[3] if len(parts) > 3 else ""
-        result = TransactionResult(set_id, control, g, convention, offset=batch.offset(i), segment_number=self.segno + i + 1)
+        result = TransactionResult(set_id, control, g, convention, offset=batch.offset(i), segment_number=self.segno + i + 1,
+                                   findings=Findings(limit=self.v.max_findings))
         g.received += 1
         def at(n: int) -> Position:  # only called when there is something to report
             return _el(self._pos(batch, i, set_position=1), n)
@@ -550,9 +574,23 @@ class _Run:
             if not compiled.valid(m.start, seg):
                 self._content(tx, m.start, seg, batch, i, 1)
 
+    def _too_large(self, tx: _Tx) -> None:
+        """The set has grown past ``max_set_bytes``: rejected, and its segments are no longer kept for mapping
+        (validation goes on, streaming, so the acknowledgement still lists its other errors)."""
+        tx.big = True
+        tx.keep = None
+        r = tx.result
+        limit = self.v.max_set_bytes
+        r.findings.append(Finding("transaction.too_large", f"transaction set {r.set_id} {r.control_number} is larger than {limit:,} bytes, "
+                                  "the most this gateway accepts in one set", "ST", None,
+                                  Position(offset=r.offset, segment_number=r.segment_number, set_position=1)))
+
     def _end_tx(self, batch: Batch | None, i: int | None, se: list[str] | None = None, missing: bool = False) -> None:
         tx = self.tx
         r = tx.result
+        limit = self.v.max_set_bytes
+        if not tx.big and batch is not None and i is not None and (r.offset < batch.start or limit < CHUNK) and batch.offset(i) - r.offset > limit:
+            self._too_large(tx)  # grew past it in its last batch (one batch holds at most about a chunk)
         r.segment_count = tx.count
         def end() -> Position:
             return self._pos(batch, i, set_position=tx.count) if batch is not None else Position(segment_number=self.segno)
@@ -566,8 +604,8 @@ class _Run:
             c = se[2] if len(se) > 2 else ""
             if c != r.control_number:
                 r.findings.append(Finding("se.control_mismatch", f"SE02 {c!r} does not match ST02 {r.control_number!r}", "SE", "SE02", _el(end(), 2), value=c))
-        if tx.compiled is not None and tx.hl_last is not None and tx.hl_child[tx.hl_last][0] == "1":
-            where = tx.hl_child[tx.hl_last][1]
+        if tx.compiled is not None and tx.hl_last is not None and not tx.hl_off and tx.hl_open[tx.hl_last][0] == "1":
+            where = tx.hl_open[tx.hl_last][1]
             r.findings.append(Finding("hl.child_code", f"HL {tx.hl_last} says it has subordinate levels (HL04=1) but none follow", "HL", "HL04",
                                       _el(where, 4), value="1", data_element="736"))
         if r.findings and any(f.level in ("segment", "element") and f.severity == "error" for f in r.findings):
@@ -576,7 +614,7 @@ class _Run:
             if batch is not None and i is not None:
                 upto = i + 1 if se is not None else i
                 tx.keep.extend(_kept(batch.pieces[tx.keep_from : upto]))
-            r.segments = tx.keep
+            r.segments = Kept(tx.keep, self.d.segment)
         g = r.group
         status = r.status
         if status != "rejected":
@@ -668,37 +706,54 @@ class _Run:
             tx.result.findings.append(Finding(p.code, p.message, node.id, p.ref, pos, p.value, node.path.rsplit("/", 1)[0], p.data_element))
 
     def _hl(self, tx: _Tx, seg: str, d: Delimiters, pos: Position) -> None:
-        """HL01 counts up from 1, HL02 names an open level, HL04 agrees with what follows."""
+        """HL01 counts up from 1, HL02 names an open level, HL04 agrees with what follows; at most
+        ``MAX_HL_DEPTH`` levels. Only the open levels are remembered: memory does not grow with the set."""
+        if tx.hl_off:
+            return
         parts = seg.split(d.element) + ["", "", "", ""]
         hid, parent, child = parts[1], parts[2], parts[4]
-        if tx.hl_ids is None:
-            tx.hl_ids, tx.hl_stack, tx.hl_child = [], [], {}
+        if tx.hl_stack is None:
+            tx.hl_stack, tx.hl_open = [], {}
         findings = tx.result.findings
-        expected = str(len(tx.hl_ids) + 1)
+        tx.hl_count += 1
+        expected = str(tx.hl_count)
         if hid != expected:
             findings.append(Finding("hl.id_sequence", f"HL01 is {hid!r}, expected {expected}", "HL", "HL01", _el(pos, 1), value=hid, data_element="628"))
         stack = tx.hl_stack
+        opened = tx.hl_open
         prev = tx.hl_last
-        if parent and parent not in stack:
+        if parent and parent not in opened:
             findings.append(Finding("hl.parent_invalid", f"HL02 parent {parent!r} is not an open hierarchical level", "HL", "HL02", _el(pos, 2),
                                     value=parent, data_element="734"))
         else:
-            if prev is not None and tx.hl_child[prev][0] == "1" and parent != prev:
-                where = tx.hl_child[prev][1]
+            if prev is not None and opened[prev][0] == "1" and parent != prev:
+                where = opened[prev][1]
                 findings.append(Finding("hl.child_code", f"HL {prev} says it has subordinate levels (HL04=1) but HL {hid} is not one of them",
                                         "HL", "HL04", _el(where, 4), value="1", data_element="736"))
             if parent:
                 while stack[-1] != parent:
-                    stack.pop()
-                if tx.hl_child[parent][0] == "0":
+                    _close_level(stack, opened)
+                if opened[parent][0] == "0":
                     findings.append(Finding("hl.child_code", f"HL {parent} says it has no subordinate levels (HL04=0) but HL {hid} names it as parent",
-                                            "HL", "HL04", _el(tx.hl_child[parent][1], 4), value="0", data_element="736"))
+                                            "HL", "HL04", _el(opened[parent][1], 4), value="0", data_element="736"))
             else:
                 stack.clear()
+                opened.clear()
+        if len(stack) >= self.v.max_hl_depth:
+            findings.append(Finding("hl.too_deep", f"HL {hid} would be level {len(stack) + 1} of the hierarchy: at most {self.v.max_hl_depth} "
+                                    f"levels are accepted (hierarchy checks stop here)", "HL", "HL02", _el(pos, 2), value=parent, data_element="734"))
+            tx.hl_off = True
+            tx.hl_stack = tx.hl_open = None
+            return
+        if hid in opened:  # a repeated HL01 (already reported): the newest level answers to it
+            stack.remove(hid)
         stack.append(hid)
-        tx.hl_ids.append(hid)
-        tx.hl_child[hid] = (child, pos)
+        opened[hid] = (child, pos)
         tx.hl_last = hid
+
+
+def _close_level(stack: list, opened: dict) -> None:
+    opened.pop(stack.pop(), None)
 
 
 def _kept(pieces: list[str]) -> list[str]:
