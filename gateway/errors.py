@@ -67,6 +67,9 @@ class SpecError(GatewayError):
     code = "spec.invalid"
 
 
+INVALID_REQUEST = "config.invalid_request"  # a ConfigError's code when what was asked cannot be done (a bad partner ID): exit 2
+
+
 class ConfigError(GatewayError):
     """A YAML document does not fit its model; ``problems`` lists every one as ``file:line: message``."""
 

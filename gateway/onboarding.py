@@ -24,7 +24,6 @@ from . import preflight
 from .config.identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
 from .config.partner import (
     CHANNEL_FILES,
-    PARTNER_ID,
     RESERVED_IDS,
     SET_DOCUMENTS,
     SET_ID,
@@ -33,15 +32,15 @@ from .config.partner import (
     PartnerProfile,
     Partners,
     load_xref_file,
+    partner_id_problem,
 )
 from .config.settings import DEFAULT_CONNECTOR, connector_registry, home_registry, identity_problems, read_settings
 from .config.yamlio import dump_yaml
-from .errors import ConfigError, GatewayError
+from .errors import INVALID_REQUEST, ConfigError, GatewayError
 from .home import Home
 
 CHANNELS: tuple[str, ...] = ("drop_folder", "none")  # what this version serves (sftp, as2, api: see gateway.preflight)
 VERSIONS: tuple[str, ...] = ("004010", "005010")
-INVALID_REQUEST = "config.invalid_request"  # ConfigError code: what add was asked to do cannot be done
 IDENTITY_CLASH = "config.identity_clash"  # ConfigError code: add was asked for an identity another partner has
 
 
@@ -64,8 +63,9 @@ class NewPartner:
 
     def problems(self) -> list[str]:
         out = []
-        if not re.match(PARTNER_ID, self.id):
-            out.append(f"partner ID {self.id!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        bad_id = partner_id_problem(self.id)
+        if bad_id:
+            out.append(bad_id)
         elif self.id.lower() in RESERVED_IDS:
             out.append(f"partner ID {self.id!r} is reserved (it owns the default mapping specs)")
         if not re.match(ISA_QUALIFIER, self.isa_qualifier):
@@ -494,6 +494,8 @@ class _Checker:
                 self.problem(("validation", set_id) + sub, message)
 
     def files(self) -> None:
+        outside = preflight.outside_paths(self.loaded, self.partners.confinement)  # reported instead of whether they exist
+        self.result.problems += outside.values()
         ch = self.profile.channels
         for channel, keys in CHANNEL_FILES.items():
             settings = getattr(ch, channel)
@@ -501,7 +503,7 @@ class _Checker:
                 continue
             for key in keys:
                 value = getattr(settings, key)
-                if not value:
+                if not value or ("channels", channel, key) in outside:
                     continue
                 path = self.home.resolve(value)
                 want_dir = channel == "drop_folder"
@@ -515,6 +517,8 @@ class _Checker:
             self.problem(("channels", "as2", "mdn"), "mdn async needs async_mdn_url")
         for name, file in self.profile.xref_files.items():
             path = self.home.resolve(file)
+            if ("xref_files", name) in outside:
+                continue
             if not path.is_file():
                 self.problem(("xref_files", name), f"cross-reference file {file!r} does not exist ({self.home.display(path)})")
                 continue
@@ -527,7 +531,8 @@ class _Checker:
         from .connectors import ConnectorContext
 
         registry = self.registry or home_registry(self.home)
-        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ))
+        context = ConnectorContext(self.home, dict(os.environ if self.partners.environ is None else self.partners.environ),
+                                   self.partners.confinement.allowed_roots)
         self.result.problems += preflight.route_problems(self.loaded, registry, context)
         received = {e.document_type for e in self.profile.documents.receives if e.document_type}
         for i, route in enumerate(self.profile.routes):

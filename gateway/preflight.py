@@ -2,15 +2,17 @@
 
 "Never accept what you don't honour": a profile may only say what the running gateway does.
 The profile model accepts more than this version implements (it describes the channels and
-settings to come), so two checks stand between a profile and ``gateway serve``:
+settings to come), so these checks stand between a profile and ``gateway serve``:
 
 * ``unsupported``: settings the model accepts but this version does not act on: channels other
   than ``drop_folder`` (sftp, as2, api), ``documents.sends`` (nothing is sent to partners yet),
   ``acks.expect`` of a 997 or 999 and ``acks.overdue_hours`` (nothing is sent, so nothing is
   awaited), ``acks.request_ta1``, and a drop folder's ``stable_seconds`` outside
   ``complete_when: stable``;
+* ``outside_paths``: folders and files the profile names outside the home and the ``allowed_roots`` of
+  gateway.yaml (``gateway.config.confine``): a drop folder at ``/etc`` would have its files moved into the store;
 * ``route_problems``: routes naming a connector the registry does not know (a type, or a named
-  connector of gateway.yaml), or options it rejects;
+  connector of gateway.yaml), or options it rejects (a folder outside the home and the allowed roots too);
 * ``identity_clashes``: partners whose envelopes cannot be told apart (the same ISA qualifier and ID, a GS
   ID in common): ``find`` refuses every file that fits both, so neither is served until one changes;
 * ``MappingLint``: the mapping specs the partner's received documents are mapped with, checked as
@@ -32,7 +34,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from .config.partner import LoadedProfile, Partners
+from .config.partner import CHANNEL_FILES, LoadedProfile, Partners
 from .errors import ConfigError
 from .home import Home
 
@@ -66,6 +68,22 @@ def unsupported(loaded: LoadedProfile) -> list[str]:
         flag(("channels", "drop_folder", "stable_seconds"), "channels.drop_folder.stable_seconds",
              f"it applies to complete_when: stable only, and this folder's complete_when is {drop.complete_when}; "
              "remove it or set complete_when: stable")
+    return out
+
+
+def outside_paths(loaded: LoadedProfile, confinement) -> dict[tuple, str]:
+    """Location in the profile -> ``file:line: ...`` for each folder or file it names outside the home and gateway.yaml's
+    ``allowed_roots`` (``confinement``: a ``gateway.config.confine.Confinement``): drop folders, cross-reference files,
+    certificates, keys."""
+    p, source = loaded.profile, loaded.source
+    named = [(("channels", channel, key), f"channels.{channel}.{key}", getattr(getattr(p.channels, channel), key))
+             for channel, keys in CHANNEL_FILES.items() if getattr(p.channels, channel) is not None for key in keys]
+    named += [(("xref_files", name), f"xref_files.{name}", file) for name, file in p.xref_files.items()]
+    out = {}
+    for loc, what, value in named:
+        problem = confinement.problem(value, what) if value is not None else None
+        if problem:
+            out[loc] = f"{source.where(loc)}: {problem}"
     return out
 
 
@@ -230,7 +248,9 @@ def not_served(partners: Partners, registry=None, context=None, *, lint: Mapping
     from .connectors import ConnectorContext
 
     registry = registry or home_registry(partners.home, environ=partners.environ)
-    context = context or ConnectorContext(partners.home, dict(os.environ if partners.environ is None else partners.environ))
+    confinement = partners.confinement
+    context = context or ConnectorContext(partners.home, dict(os.environ if partners.environ is None else partners.environ),
+                                          confinement.allowed_roots)
     out: dict[str, list[str]] = {}
     by_isa: dict[tuple, dict] = {}  # (ISA qualifier, ID) -> partner ID -> identity: each partner is compared with its namesakes only
     for pid, ident in partners.identities().items():
@@ -241,7 +261,8 @@ def not_served(partners: Partners, registry=None, context=None, *, lint: Mapping
         except ConfigError as exc:
             out[pid] = exc.problems
             continue
-        problems = unsupported(loaded) + identity_clashes(loaded, partners, by_isa.get(_isa(loaded), {})) + route_problems(loaded, registry, context)
+        problems = (unsupported(loaded) + list(outside_paths(loaded, confinement).values())
+                    + identity_clashes(loaded, partners, by_isa.get(_isa(loaded), {})) + route_problems(loaded, registry, context))
         if lint is not None:
             problems += lint.problems(loaded, mappings)
         if problems:

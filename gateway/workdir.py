@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config.settings import DEFAULT_CONNECTOR, OwnIdentity, read_settings, settings_file, with_identity
-from .config.yamlio import dump_yaml, parse_yaml
+from .config.yamlio import dump_yaml, load_yaml
 from .errors import ConfigError
 from .home import Home
 
@@ -112,7 +112,7 @@ def demo_home(root: Path, repo: Path) -> Home:
     init_home(root, DEMO_IDENTITY)
     (root / DEMO_MARKER).write_text("created by gateway demo; the next gateway demo here starts it afresh\n", encoding="utf-8")
     for pid in DEMO_PARTNERS:
-        source = parse_yaml((repo / "partners" / f"{pid}.yaml").read_text(encoding="utf-8"), f"{pid}.yaml")
+        source = load_yaml(repo / "partners" / f"{pid}.yaml", f"{pid}.yaml")
         data = source.data
         data["channels"] = {"drop_folder": {"inbound": f"inbound/{pid}", "outbound": f"outbound/{pid}"}}
         kinds = _received_types(data, repo)
@@ -175,6 +175,6 @@ def _spec_document(repo: Path, spec: str | None) -> str | None:
     path = repo / "mappings" / f"{spec}.yaml"
     if not path.is_file():
         return None
-    data = parse_yaml(path.read_text(encoding="utf-8"), path.name).data or {}
+    data = load_yaml(path, path.name).data or {}
     kind = data.get("document")
     return kind if isinstance(kind, str) else None

@@ -37,6 +37,24 @@ class App:
         return self._engine
 
 
+class PartnerId(click.ParamType):
+    """A partner ID argument or option: refused (exit 2) unless it is one (``gateway.config.partner.partner_id_problem``),
+    so that no command reads ``partners/../../x.yaml``."""
+
+    name = "ID"
+
+    def convert(self, value, param, ctx):
+        from gateway.config.partner import partner_id_problem
+
+        problem = partner_id_problem(value)
+        if problem:
+            self.fail(problem, param, ctx)
+        return value
+
+
+PARTNER_ID = PartnerId()
+
+
 def engine_of(ctx: click.Context) -> Engine:
     return ctx.find_object(App).engine
 

@@ -15,7 +15,7 @@ import click
 
 from gateway import __version__
 from gateway.cli._common import EXIT_INTERNAL, EXIT_REJECTED, EXIT_USAGE, App
-from gateway.errors import ConfigError, GatewayError
+from gateway.errors import INVALID_REQUEST, ConfigError, GatewayError
 from gateway.home import ENV_VAR as HOME_ENV
 from gateway.home import Home
 
@@ -87,7 +87,7 @@ def run() -> None:
     except ConfigError as exc:  # one line per problem
         for line in exc.problems:
             click.echo(f"gateway: {line}", err=True)
-        sys.exit(EXIT_REJECTED)
+        sys.exit(EXIT_USAGE if exc.code == INVALID_REQUEST else EXIT_REJECTED)  # a bad partner ID is a usage error
     except GatewayError as exc:
         click.echo(f"gateway: {exc}", err=True)
         sys.exit(EXIT_REJECTED)

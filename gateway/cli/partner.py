@@ -9,7 +9,7 @@ from dataclasses import replace
 import click
 
 from gateway import onboarding
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, engine_of, home_of, working_home
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, PARTNER_ID, engine_of, home_of, working_home
 from gateway.config.partner import Partners
 from gateway.config.yamlio import dump_yaml
 from gateway.errors import ConfigError
@@ -145,7 +145,7 @@ def partner_list(ctx: click.Context, as_json: bool) -> None:
 
 
 @partner.command("check")
-@click.argument("partner_ids", metavar="[ID]...", nargs=-1)
+@click.argument("partner_ids", metavar="[ID]...", nargs=-1, type=PARTNER_ID)
 @click.pass_context
 def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
     """Check profiles (all without ID), the mapping specs and files they refer to: one line per problem. Exit 1 on a problem."""
@@ -174,7 +174,7 @@ def partner_check(ctx: click.Context, partner_ids: tuple[str, ...]) -> None:
 
 
 @partner.command("show")
-@click.argument("partner_id", metavar="ID")
+@click.argument("partner_id", metavar="ID", type=PARTNER_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of YAML.")
 @click.pass_context
 def partner_show(ctx: click.Context, partner_id: str, as_json: bool) -> None:

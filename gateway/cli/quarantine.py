@@ -7,7 +7,7 @@ import time
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, open_store, quarantine_links
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, PARTNER_ID, open_store, quarantine_links
 
 
 @click.group()
@@ -17,7 +17,7 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Also items reprocessed or discarded.")
-@click.option("--partner", "partner_id", metavar="ID", help="Only this partner's items.")
+@click.option("--partner", "partner_id", metavar="ID", type=PARTNER_ID, help="Only this partner's items.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def quarantine_list(ctx: click.Context, show_all: bool, partner_id: str | None, as_json: bool) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, engine_of, home_of
+from gateway.cli._common import EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE, PARTNER_ID, engine_of, home_of
 from gateway.errors import ConfigError, GatewayError, NotX12, UnreadableInput
 from gateway.translate import describe, translator_for
 
@@ -18,7 +18,7 @@ def _translator(ctx: click.Context):
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--partner", "partner_id", metavar="ID",
+@click.option("--partner", "partner_id", metavar="ID", type=PARTNER_ID,
               help="The partner the file comes from [default: found by the interchange sender ID; required for flat files].")
 @click.option("--spec", "spec_name", metavar="NAME", help="Map every document with this spec, e.g. acme-retail/850-004010-in.")
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl"]), default="json", show_default=True,

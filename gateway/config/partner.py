@@ -33,11 +33,12 @@ from typing import Annotated, Any, Literal
 
 from ..canonical.models import DOCUMENTS
 from ..data import DATA_ROOT
-from ..errors import ConfigError
+from ..errors import INVALID_REQUEST, ConfigError
 from ..home import Home
+from .confine import Confinement, home_confinement
 from .identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
 from .typed import Doc, Keys, Model, Pattern, Range, Secret
-from .yamlio import Source, parse_yaml, resolve_env
+from .yamlio import MIB, Source, kind_of, load_yaml, read_config_text, resolve_env
 
 PUBLISHED = DATA_ROOT / "partners" / "partner.schema.json"
 SCHEMA_ID = "https://schemas.edi-gateway.dev/partner.schema.json"
@@ -53,6 +54,16 @@ DocumentType = Literal[tuple(DOCUMENTS)]  # type: ignore[valid-type]
 Direction = Literal["receives", "sends"]
 Usage = Literal["production", "test", "both"]
 AckChoice = Literal["auto", "997", "999", "none"]
+
+
+
+def partner_id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a partner ID, or None. The one rule wherever an ID is taken (``partner add``, ``show``,
+    ``check``, ``--partner`` options, ``Partners``): the ID is a file name under ``partners/``, never a path."""
+    if not isinstance(value, str) or not re.fullmatch(PARTNER_ID, value):
+        return f"partner ID {value!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit"
+    return None
+
 
 # Which canonical document a transaction set carries.
 SET_DOCUMENTS = {
@@ -397,15 +408,7 @@ class LoadedProfile:
 
 
 def _read(path: Path, name: str) -> Source:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{name}: no such file"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{name}: is a directory"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{name}: cannot read ({exc})"]) from None
-    return parse_yaml(text, name)
+    return load_yaml(path, name)
 
 
 def read_profile(path: str | os.PathLike, *, environ: Mapping[str, str] | None = None, name: str | None = None) -> LoadedProfile:
@@ -415,7 +418,7 @@ def read_profile(path: str | os.PathLike, *, environ: Mapping[str, str] | None =
     if source.data is None:
         raise ConfigError([f"{source.name}:1: the profile is empty"])
     if not isinstance(source.data, dict):
-        raise ConfigError([f"{source.name}:1: a partner profile is a YAML mapping (key: value), not {type(source.data).__name__}"])
+        raise ConfigError([f"{source.name}:1: a partner profile is a YAML mapping (key: value), not {kind_of(source.data)}"])
     problems = resolve_env(source, dict(environ) if environ is not None else None)
     problems += PartnerProfile.problems(source.data, source)
     problems += _semantic_problems(source, p.stem)
@@ -476,7 +479,7 @@ def _semantic_problems(source: Source, stem: str) -> list[str]:
                 if not entry.get("set") and not entry.get("spec"):
                     out.append(f"{source.where(('documents', direction, i))}: give the transaction set (set) or the mapping spec (spec)")
                     continue
-                key = (entry.get("set"), str(entry.get("version", "004010"))[:6], entry.get("spec"))
+                key = (repr(entry.get("set")), str(entry.get("version", "004010"))[:6], repr(entry.get("spec")))  # any type: unchecked yet
                 if key in seen:
                     out.append(f"{source.where(('documents', direction, i))}: the same document is listed twice under {direction} "
                                f"(first at item {seen[key] + 1})")
@@ -489,19 +492,22 @@ def _semantic_problems(source: Source, stem: str) -> list[str]:
     return out
 
 
+MAX_XREF_BYTES = 32 * MIB  # a cross-reference CSV file (a million SKUs fit); YAML documents: yamlio.MAX_YAML_BYTES
+
+
 def load_xref_file(path: Path, name: str | None = None) -> dict[str, str]:
-    """A cross-reference CSV: a header row, then rows of (their value, our value[, ignored columns])."""
+    """A cross-reference CSV: a header row, then rows of (their value, our value[, ignored columns]); at most
+    ``MAX_XREF_BYTES`` (a larger file is refused by its size, unread)."""
     shown = name or str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError([f"{shown}: no such file"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{shown}: cannot read ({exc})"]) from None
+    text = read_config_text(path, shown, limit=MAX_XREF_BYTES, what="a cross-reference file")
     table: dict[str, str] = {}
     problems = []
     rows = csv.reader(io.StringIO(text))
-    for line, row in enumerate(rows, start=1):
+    try:
+        numbered = list(enumerate(rows, start=1))
+    except csv.Error as exc:
+        raise ConfigError([f"{shown}:{rows.line_num}: not valid CSV ({exc})"]) from None
+    for line, row in numbered:
         if line == 1 or not any(c.strip() for c in row):
             continue
         if len(row) < 2 or not row[0].strip():
@@ -525,9 +531,11 @@ class Partners:
     Profiles are read on first use and cached; ``reload()`` forgets them.
     """
 
-    def __init__(self, home: Home | str | os.PathLike, *, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, home: Home | str | os.PathLike, *, environ: Mapping[str, str] | None = None,
+                 allowed_roots: list[str] | tuple[str, ...] | None = None) -> None:
         self.home = home if isinstance(home, Home) else Home(Path(home), True, None)
         self.environ = environ
+        self._allowed_roots = None if allowed_roots is None else tuple(allowed_roots)  # None: gateway.yaml's, when first needed
         self._loaded: dict[str, LoadedProfile] = {}
         self._failed: dict[str, ConfigError] = {}
 
@@ -535,12 +543,23 @@ class Partners:
     def directory(self) -> Path:
         return self.home.partners_dir
 
+    @property
+    def confinement(self) -> Confinement:
+        """Where the files and folders profiles name may be: the home and gateway.yaml's ``allowed_roots``."""
+        if self._allowed_roots is None:
+            self._allowed_roots = home_confinement(self.home, self.environ).allowed_roots
+        return Confinement.of(self.home, self._allowed_roots)
+
     def ids(self) -> list[str]:
         if not self.directory.is_dir():
             return []
         return sorted(p.stem for p in self.directory.glob("*.yaml") if p.is_file())
 
     def path_of(self, partner_id: str) -> Path:
+        """``partners/<id>.yaml``; ``ConfigError`` (``config.invalid_request``) for an ID that is no partner ID (``../x``)."""
+        problem = partner_id_problem(partner_id)
+        if problem:
+            raise ConfigError([problem], code=INVALID_REQUEST)
         return self.directory / f"{partner_id}.yaml"
 
     def exists(self, partner_id: str) -> bool:
@@ -550,6 +569,10 @@ class Partners:
         if partner_id in self._failed:
             raise self._failed[partner_id]
         if partner_id not in self._loaded:
+            problem = partner_id_problem(partner_id)
+            if problem and partner_id in self.ids():  # a file under partners/ whose name is no ID: say which file
+                shown = self.home.display(self.directory / f"{partner_id}.yaml")
+                raise ConfigError([f"{shown}: the file name is not a partner ID: {problem}; rename the file"])
             path = self.path_of(partner_id)
             if not path.is_file():
                 raise ConfigError([f"no partner {partner_id!r} ({self.home.display(path)} does not exist)"], code="config.not_found")
@@ -662,7 +685,13 @@ class Partners:
     def xref(self, profile: PartnerProfile) -> dict[str, dict[str, str]]:
         """The profile's cross-references: inline ones and those read from ``xref_files``."""
         out = {k: dict(v) for k, v in profile.xref.items()}
+        confinement = self.confinement
         for name, file in profile.xref_files.items():
+            problem = confinement.problem(file, f"xref_files.{name}")
+            if problem:
+                loaded = self._loaded.get(profile.id or "")
+                where = loaded.source.where(("xref_files", name)) if loaded else f"partner {profile.id}"
+                raise ConfigError([f"{where}: {problem}"])
             path = self.home.resolve(file)
             out[name] = load_xref_file(path, self.home.display(path))
         return out

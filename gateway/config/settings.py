@@ -13,6 +13,7 @@ PostgreSQL store without editing files)::
     workers: {batch: 100, lease_seconds: 300, poll_seconds: 1, rescan_seconds: 10}
     retry: {base_seconds: 2, cap_seconds: 600, max_attempts: 10}
     logging: {format: text, level: info}
+    allowed_roots: [/srv/edi]   # folders outside the home that profiles and routes may name (default: none)
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..home import Home
 from .identifiers import GS_ID, GS_ID_TEXT, ISA_ID, ISA_ID_TEXT, ISA_QUALIFIER, QUALIFIER_TEXT
 from .partner import NAME
 from .typed import Doc, Keys, Model, Pattern, Range
-from .yamlio import Source, parse_yaml, resolve_env
+from .yamlio import Source, kind_of as _kind, load_yaml, resolve_env
 
 STORE_URL_ENV = "GATEWAY_STORE_URL"
 PLACEHOLDER_ID = "CHANGE-ME"  # what init writes when it was not told who we are; serve refuses to start with it
@@ -117,6 +118,11 @@ class Settings(Model):
         Keys(NAME, "a connector name: lower-case letters, digits, '_', '.', '-'"),
         Doc("named connectors (name -> type and options); a route's connector names one of these or a connector type"),
     ] = field(default_factory=dict)
+    allowed_roots: Annotated[
+        list[Annotated[str, Pattern(r"^[/~]"), Doc("an absolute folder")]],
+        Doc("folders outside the home that profiles and routes may name (drop folders, cross-reference files, ERP folders); "
+            "see gateway.config.confine"),
+    ] = field(default_factory=list)
     store: StoreSettings = field(default_factory=StoreSettings)
     workers: WorkerSettings = field(default_factory=WorkerSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
@@ -138,17 +144,13 @@ def read_settings(home: Home, environ: Mapping[str, str] | None = None) -> tuple
     """``load_settings`` and the source it came from, for ``file:line`` in later checks."""
     path = home.config_file
     name = home.display(path)
-    if not path.is_file():
+    if not path.exists():
         return Settings(), Source(name, None, {})
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{name}: cannot read ({exc})"]) from None
-    source = parse_yaml(text, name)
+    source = load_yaml(path, name)
     if source.data is None:
         return Settings(), source
     if not isinstance(source.data, dict):
-        raise ConfigError([f"{name}:1: gateway.yaml is a YAML mapping (key: value)"])
+        raise ConfigError([f"{name}:1: gateway.yaml is a YAML mapping (key: value), not {_kind(source.data)}"])
     problems = resolve_env(source, dict(environ) if environ is not None else None)
     problems += Settings.problems(source.data, source)
     if problems:

@@ -49,7 +49,6 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..config.typed import Doc, Keys, Model, Pattern, Range, Schema, Secret
 from ..errors import ConfigError, DeliveryError
-from ..home import Home
 from ..masking import MASK
 from .base import DeliveryItem
 from .registry import ConnectorContext, ConnectorType
@@ -105,7 +104,7 @@ class HttpOptions(Model):
     retries: Annotated[int, Range(0, 10), Doc("quick retries within one delivery call")] = 2
     backoff_seconds: Annotated[float, Schema({"type": "number", "minimum": 0}), Doc("first wait between quick retries; doubles")] = 0.2
     retry_after_max_seconds: Annotated[float, Schema({"type": "number", "minimum": 0}), Doc("longest Retry-After waited in the call")] = 5.0
-    ca_file: Annotated[str | None, Doc("CA bundle (PEM) to verify the server with, relative to the home")] = None
+    ca_file: Annotated[str | None, Doc("CA bundle (PEM) to verify the server with, relative to the home (outside it: allowed_roots)")] = None
 
 
 # -- the connector --------------------------------------------------------------------------------
@@ -383,10 +382,13 @@ def auth_headers(auth: BearerAuth | BasicAuth | HeaderAuth | None, environ: Mapp
     return ({auth.header: value} if not problems else {}), problems
 
 
-def _ssl_context(ca_file: str | None, home: Home) -> tuple[ssl.SSLContext | None, list[str]]:
+def _ssl_context(ca_file: str | None, context: ConnectorContext) -> tuple[ssl.SSLContext | None, list[str]]:
     if ca_file is None:
         return None, []
-    path = home.resolve(ca_file)
+    try:
+        path = context.confine(ca_file, "ca_file")
+    except ConfigError as exc:
+        return None, exc.problems
     try:
         return ssl.create_default_context(cafile=str(path)), []
     except (OSError, ssl.SSLError) as exc:
@@ -408,7 +410,7 @@ def _build(options: HttpOptions, context: ConnectorContext) -> HttpConnector:
         problems.append(f"headers.{auth_name}: also set by auth; keep one")
     if auth_name and auth_name.lower() in RESERVED_HEADERS:
         problems.append(f"auth.header: {auth_name} is set by the connector")
-    ssl_context, ssl_problems = _ssl_context(options.ca_file, context.home)
+    ssl_context, ssl_problems = _ssl_context(options.ca_file, context)
     problems += ssl_problems
     if options.ca_file and not options.url.lower().startswith("https://"):
         problems.append("ca_file: only used with an https:// url")

@@ -30,6 +30,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from ..config.typed import Model, build
@@ -43,10 +44,19 @@ ENTRY_POINT_GROUP = "edi_gateway.connectors"
 
 @dataclass(frozen=True, slots=True)
 class ConnectorContext:
-    """What a factory may use besides its options: the home (relative paths) and the environment (secrets)."""
+    """What a factory may use besides its options: the home (relative paths), the environment (secrets) and the
+    folders outside the home that gateway.yaml allows (``allowed_roots``): a path an option names goes through
+    ``confine(value, what)``, which refuses one outside them (see ``gateway.config.confine``)."""
 
     home: Home
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    allowed_roots: tuple[str, ...] = ()
+
+    def confine(self, value: str, what: str) -> Path:
+        """``value`` resolved against the home; ``ConfigError`` when it lies outside the home and the allowed roots."""
+        from ..config.confine import Confinement
+
+        return Confinement.of(self.home, self.allowed_roots).check(value, what)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,13 +46,17 @@ paths are dotted, with filters on lists: ``parties[role=ship_to].name``;
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal, Union
 
 from ..config.typed import Doc, Model, Pattern
-from ..config.yamlio import Source, load_yaml
+from ..config.yamlio import Source, kind_of, load_yaml
 from ..errors import ConfigError
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")  # a spec's path under mappings/, no .. nor /
+MAX_EXTENDS = 16  # specs in one extends chain
 
 DocumentType = Literal["purchase_order", "purchase_order_acknowledgment", "ship_notice", "invoice", "functional_ack"]
 Transform = Literal["trim", "upper", "lower", "strip_zeros", "digits", "clean", "sscc", "sscc_with_ai"]
@@ -229,21 +233,35 @@ class SpecLibrary:
         return sorted(out)
 
     def path_of(self, name: str) -> FsPath | None:
+        """The file of spec ``name``; None when there is none, or ``name`` is no spec name (nothing outside the roots is found)."""
+        if not isinstance(name, str) or not NAME.match(name):
+            return None
         for root in self.roots:
             p = root / f"{name}.yaml"
             if p.is_file():
                 return p
         return None
 
-    def _load_raw(self, name: str) -> tuple[dict, Source]:
+    def _load_raw(self, name: str, wanted_at: str | None = None) -> tuple[dict, Source]:
+        """The spec's data as written (segments normalised) and its source; ``wanted_at`` is the ``file:line`` that names it."""
         if name not in self._raw:
             path = self.path_of(name)
             if path is None:
-                raise ConfigError([f"mapping spec {name!r} not found under {', '.join(map(str, self.roots))}"])
+                where = f"{wanted_at}: " if wanted_at else ""
+                if not isinstance(name, str) or not NAME.match(name):
+                    raise ConfigError([f"{where}{name!r} is not a mapping spec name (owner/name, e.g. default/850-004010-in)"])
+                raise ConfigError([f"{where}mapping spec {name!r} not found under {', '.join(map(str, self.roots))}"])
             source = load_yaml(path)
+            if source.data is None:
+                raise ConfigError([f"{source.name}:1: the mapping spec is empty"])
             if not isinstance(source.data, dict):
-                raise ConfigError([f"{path}:1: a mapping spec is a YAML mapping"])
+                raise ConfigError([f"{source.name}:1: a mapping spec is a YAML mapping (key: value), not {kind_of(source.data)}"])
             data = dict(source.data)
+            parent = data.get("extends")
+            if parent is not None and not (isinstance(parent, str) and NAME.match(parent)):
+                what = kind_of(parent) if not isinstance(parent, str) else repr(parent)
+                raise ConfigError([f"{source.where(('extends',))}: extends names one mapping spec (owner/name, e.g. "
+                                   f"default/850-004010-in), not {what}"])
             if "segments" in data:
                 data["segments"] = normalize_segments(data["segments"])
             self._raw[name] = (data, source)
@@ -251,12 +269,12 @@ class SpecLibrary:
 
     def chain(self, name: str) -> list[tuple[dict, Source]]:
         """The data and source of ``name`` and of each spec it extends, ``name`` first (to say where a rule is written)."""
-        out, seen = [], set()
-        while name and name not in seen:
+        out, seen, wanted_at = [], set(), None
+        while name and name not in seen and len(out) <= MAX_EXTENDS:
             seen.add(name)
-            data, source = self._load_raw(name)
+            data, source = self._load_raw(name, wanted_at)
             out.append((data, source))
-            name = data.get("extends")
+            name, wanted_at = data.get("extends"), source.where(("extends",))
         return out
 
     def get(self, name: str) -> MappingSpec:
@@ -264,14 +282,17 @@ class SpecLibrary:
             self._resolved[name] = self._resolve(name, ())
         return self._resolved[name]
 
-    def _resolve(self, name: str, seen: tuple[str, ...]) -> MappingSpec:
+    def _resolve(self, name: str, seen: tuple[str, ...], wanted_at: str | None = None) -> MappingSpec:
+        where = f"{wanted_at}: " if wanted_at else ""
         if name in seen:
-            raise ConfigError([f"mapping spec {name!r}: extends forms a cycle ({' -> '.join(seen + (name,))})"])
-        data, source = self._load_raw(name)
+            raise ConfigError([f"{where}mapping spec {name!r}: extends forms a cycle ({' -> '.join(seen + (name,))})"])
+        if len(seen) >= MAX_EXTENDS:
+            raise ConfigError([f"{where}extends chains more than {MAX_EXTENDS} mapping specs ({' -> '.join(seen[:3])} -> ...)"])
+        data, source = self._load_raw(name, wanted_at)
         merged = copy.deepcopy(data)
         parent_name = data.get("extends")
         if parent_name:
-            parent = self._resolve(parent_name, seen + (name,))
+            parent = self._resolve(parent_name, seen + (name,), source.where(("extends",)))
             base = parent.to_data(reveal=True)
             base.pop("name", None)
             base.pop("extends", None)

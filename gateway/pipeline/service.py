@@ -95,11 +95,11 @@ class Gateway:
     # -- configuration -----------------------------------------------------------------------------
 
     def _load(self) -> None:
-        self.partners = Partners(self.home, environ=self.environ)
+        self.partners = Partners(self.home, environ=self.environ, allowed_roots=self.settings.allowed_roots)
         self.translator = Translator(self.home.mapping_roots(), ProfileDirectory(self.partners), self.spec_dirs, self.charset)
         if self._lint is None:
             self._lint = MappingLint(self.home, self.spec_dirs, self.translator.x12_library)
-        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ), lint=self._lint,
+        self.not_served = not_served(self.partners, self.registry, ConnectorContext(self.home, self.environ, tuple(self.settings.allowed_roots)), lint=self._lint,
                                      mappings=self.translator.mappings)
         self.stages = Stages(self.home, self.partners, self.translator, self.not_served, self.settings.identity)
         self._close_connectors()
@@ -136,7 +136,7 @@ class Gateway:
             if route >= len(profile.routes) or profile.routes[route].connector != name:
                 raise LookupError(f"partner {partner_id}'s profile no longer has route {route} ({name})")
             r = profile.routes[route]
-            conn = self._connectors[key] = self.registry.create(r.connector, dict(r.options), ConnectorContext(self.home, self.environ))
+            conn = self._connectors[key] = self.registry.create(r.connector, dict(r.options), ConnectorContext(self.home, self.environ, tuple(self.settings.allowed_roots)))
         return conn
 
     def _close_connectors(self) -> None:

@@ -10,6 +10,7 @@ Authorization header back in a 401.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import shutil
 import socket
@@ -419,6 +420,7 @@ def tls_url(certificate):
 
 def test_https_with_the_servers_ca_file_delivers(tls_url, certificate, context):
     url, receiver = tls_url
+    context = dataclasses.replace(context, allowed_roots=(str(certificate[0].parent),))  # the CA file is outside the home
     connector = default_registry(plugins=False).create("http", {"url": url, "ca_file": str(certificate[0]), "timeout_seconds": 2}, context)
     assert connector.deliver(make_item("k1")) == f"POST {url} -> 201"
     assert receiver.delivered("k1") == [SAMPLE_PURCHASE_ORDER]

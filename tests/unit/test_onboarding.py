@@ -146,7 +146,7 @@ def test_check_reports_missing_files_and_channel_settings(home):
         channels:
           drop_folder: {inbound: inbound/acme}
           sftp: {username: u, known_hosts: keys/known_hosts}
-          as2: {as2_id: A, partner_certificate: /nonexistent/acme.pem, mdn: async}
+          as2: {as2_id: A, partner_certificate: certs/acme.pem, mdn: async}
         routes:
           - {document: invoice, connector: erp}
         xref_files: {items: xref/items.csv, parts: xref/parts.csv}
@@ -158,7 +158,7 @@ def test_check_reports_missing_files_and_channel_settings(home):
         f"{shown}:5: channel as2 is not served by this version (gateway serve reads drop folders only); remove it and use drop_folder",
         f"{shown}:3: inbound folder 'inbound/acme' does not exist ({home.display(home.root / 'inbound/acme')})",
         f"{shown}:4: known_hosts file 'keys/known_hosts' does not exist ({home.display(home.root / 'keys/known_hosts')})",
-        f"{shown}:5: partner_certificate file '/nonexistent/acme.pem' does not exist (/nonexistent/acme.pem)",
+        f"{shown}:5: partner_certificate file 'certs/acme.pem' does not exist ({home.display(home.root / 'certs/acme.pem')})",
         f"{shown}:4: mode poll (we fetch from their server) needs host",
         f"{shown}:5: mdn async needs async_mdn_url",
         f"{home.display(home.root / 'xref/items.csv')}:2: expected two columns: their value, our value",

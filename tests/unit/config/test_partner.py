@@ -391,3 +391,13 @@ def test_the_readme_example_is_a_valid_profile(tmp_path):
     p = load_profile(path, environ={})
     assert p.documents.receives[0].spec_name("receives") == "acme-retail/850-004010-in"
     assert unsupported(read_profile(path, environ={})) == []  # it shows only what this version honours
+
+
+def test_partner_id_that_is_a_path_is_refused_by_the_registry_before_any_file_is_read(tmp_path):
+    (tmp_path / "outside.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: OUTSIDE}\n")
+    partners = Partners(tmp_path / "home")
+    for bad in ("../outside", "../../etc/passwd", "/etc/passwd", "a/b", "acme\n", "", ".hidden", "x" * 65):
+        with pytest.raises(ConfigError) as err:
+            partners.load(bad)
+        assert err.value.code == "config.invalid_request"
+        assert err.value.problems == [f"partner ID {bad!r}: use 1-64 letters, digits, '-' or '_', starting with a letter or digit"]
