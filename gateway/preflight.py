@@ -81,7 +81,8 @@ def outside_paths(loaded: LoadedProfile, confinement) -> dict[tuple, str]:
     named += [(("xref_files", name), f"xref_files.{name}", file) for name, file in p.xref_files.items()]
     out = {}
     for loc, what, value in named:
-        problem = confinement.problem(value, what) if value is not None else None
+        check = confinement.folder_problem if loc[:2] == ("channels", "drop_folder") else confinement.problem
+        problem = check(value, what) if value is not None else None
         if problem:
             out[loc] = f"{source.where(loc)}: {problem}"
     return out

@@ -25,6 +25,10 @@ from ..errors import ConfigError
 from ..home import Home
 
 
+# The home's own folders, which no drop folder or delivery folder may be, hold or lie in: name -> what they hold.
+RESERVED = {"partners": "partner profiles", "mappings": "mapping specs", "store": "message store"}
+
+
 @dataclass(frozen=True, slots=True)
 class Confinement:
     """The home and the roots beyond it (``allowed_roots`` as written in gateway.yaml) that configured paths may use."""
@@ -56,9 +60,25 @@ class Confinement:
         return (f"{what} {shown} is outside the home ({_real(self.home.root)}){allowed}; the gateway uses no folder or file "
                 "elsewhere: to use this one, add its folder to allowed_roots in gateway.yaml")
 
-    def check(self, value: str, what: str) -> Path:
-        """``value`` resolved; ``ConfigError`` when it lies outside the home and the allowed roots."""
+    def folder_problem(self, value: str, what: str) -> str | None:
+        """``problem``, and for a folder the gateway moves or writes files in (a drop folder, a folder connector's
+        path): why it may not be, hold or lie inside the home's own partners/, mappings/ or store/ (a drop folder
+        there would take profiles or the database for partner files), or None."""
         problem = self.problem(value, what)
+        if problem:
+            return problem
+        real = self.resolve(value)
+        for name in RESERVED:
+            own = _real(self.home.root / name)
+            if real == own or own in real.parents or real in own.parents:
+                return (f"{what} {value!r} ({real}) overlaps the home's own {name}/ folder: the gateway would move or "
+                        f"write files among its {RESERVED[name]}; choose a folder of its own")
+        return None
+
+    def check(self, value: str, what: str, *, folder: bool = False) -> Path:
+        """``value`` resolved; ``ConfigError`` when it lies outside the home and the allowed roots (``folder``: or
+        overlaps the home's own folders, see ``folder_problem``)."""
+        problem = self.folder_problem(value, what) if folder else self.problem(value, what)
         if problem:
             raise ConfigError([problem])
         return self.resolve(value)

@@ -258,7 +258,7 @@ def _syncfs(folder: Path) -> bool:
 def _build(options: FolderOptions, context: ConnectorContext) -> FolderConnector:
     if options.csv_formula_guard is not None and options.format != "csv":
         raise ConfigError([f"csv_formula_guard: only used with format: csv (this route writes {options.format})"])
-    return FolderConnector(context.confine(options.path, "path"), format=options.format, name=options.name, fsync=options.fsync,
+    return FolderConnector(context.confine(options.path, "path", folder=True), format=options.format, name=options.name, fsync=options.fsync,
                            pretty=options.pretty, csv_formula_guard=options.csv_formula_guard is not False)
 
 

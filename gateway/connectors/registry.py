@@ -52,11 +52,12 @@ class ConnectorContext:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     allowed_roots: tuple[str, ...] = ()
 
-    def confine(self, value: str, what: str) -> Path:
-        """``value`` resolved against the home; ``ConfigError`` when it lies outside the home and the allowed roots."""
+    def confine(self, value: str, what: str, *, folder: bool = False) -> Path:
+        """``value`` resolved against the home; ``ConfigError`` when it lies outside the home and the allowed roots
+        (``folder``, one the connector writes in: or overlaps the home's partners/, mappings/ or store/)."""
         from ..config.confine import Confinement
 
-        return Confinement.of(self.home, self.allowed_roots).check(value, what)
+        return Confinement.of(self.home, self.allowed_roots).check(value, what, folder=folder)
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,3 +125,20 @@ def test_confinement_resolves_relative_paths_against_the_home_not_the_current_di
     confinement = Confinement(home)
     assert confinement.problem("inbound/acme", "inbound") is None
     assert confinement.resolve("inbound/acme") == home.root.resolve() / "inbound" / "acme"
+
+
+@pytest.mark.parametrize("key, folder", [("inbound", "partners"), ("archive", "store"), ("outbound", "mappings/acme"), ("inbound", ".")],
+                         ids=["inbound-is-partners", "archive-is-store", "outbound-inside-mappings", "inbound-is-the-home"])
+def test_a_drop_folder_overlapping_the_homes_own_folders_is_refused(home, key, folder):
+    # inside the home, yet serve would take the profiles (or the database) for partner files
+    folders = {"inbound": "inbound/acme", key: folder}
+    profile(home, f"channels:\n  drop_folder: {json.dumps(folders)}\n")
+    [problem] = not_served(Partners(home))["acme"]
+    assert f"channels.drop_folder.{key} '{folder}'" in problem and "overlaps the home's own" in problem
+
+
+def test_a_folder_route_writing_into_the_store_folder_is_refused(home):
+    context = ConnectorContext(home, {})
+    with pytest.raises(ConfigError, match="path 'store/erp' .* overlaps the home's own store/ folder"):
+        default_registry().create("folder", {"path": "store/erp"}, context)
+    assert default_registry().create("folder", {"path": "erp"}, context) is not None
