@@ -256,19 +256,46 @@ def not_served(partners: Partners, registry=None, context=None, *, lint: Mapping
     by_isa: dict[tuple, dict] = {}  # (ISA qualifier, ID) -> partner ID -> identity: each partner is compared with its namesakes only
     for pid, ident in partners.identities().items():
         by_isa.setdefault((ident.isa_qualifier, ident.isa_id), {})[pid] = ident
+    read: dict[str, LoadedProfile] = {}
     for pid in partners.ids():
         try:
-            loaded = partners.read(pid)
+            read[pid] = partners.read(pid)
         except ConfigError as exc:
             out[pid] = exc.problems
-            continue
-        problems = (unsupported(loaded) + list(outside_paths(loaded, confinement).values())
+    shared = folder_clashes(read, partners.home)
+    for pid, loaded in read.items():
+        problems = (unsupported(loaded) + list(outside_paths(loaded, confinement).values()) + shared.get(pid, [])
                     + identity_clashes(loaded, partners, by_isa.get(_isa(loaded), {})) + route_problems(loaded, registry, context))
         if lint is not None:
             problems += lint.problems(loaded, mappings)
         if problems:
             out[pid] = problems
     return out
+
+
+def folder_clashes(read: Mapping[str, LoadedProfile], home: Home) -> dict[str, list[str]]:
+    """Partner ID -> ``file:line: ...`` for a drop folder whose inbound is also a folder of another partner (or its own
+    outbound or archive): its files would be taken as that partner's, or our acknowledgements as partner files."""
+    folders = {pid: _drop_folders(loaded, home) for pid, loaded in read.items()}
+    out: dict[str, list[str]] = {}
+    for pid, mine in folders.items():
+        inbound = mine["inbound"]
+        for other, theirs in folders.items():
+            for key, folder in theirs.items():
+                same = folder == inbound or (key == "inbound" and (inbound in folder.parents or folder in inbound.parents))
+                if (other, key) != (pid, "inbound") and same:
+                    whose = f"its own {key}" if other == pid else f"partner {other}'s {key} ({read[other].source.name})"
+                    where = read[pid].source.where(("channels", "drop_folder", "inbound"))
+                    out.setdefault(pid, []).append(f"{where}: channels.drop_folder.inbound {inbound} is also {whose}: files "
+                                                   "there would be taken for the wrong partner or purpose; give each its own folder")
+    return out
+
+
+def _drop_folders(loaded: LoadedProfile, home: Home) -> dict[str, Path]:
+    pid, df = loaded.profile.id, loaded.profile.channels.drop_folder
+    given = {"inbound": df.inbound, "outbound": df.outbound, "archive": df.archive} if df is not None else {}
+    default = {"inbound": home.inbound_dir(pid), "outbound": home.outbound_dir(pid), "archive": home.root / "archive" / pid}
+    return {k: Path(os.path.realpath(home.resolve(given[k]) if given.get(k) else default[k])) for k in default}
 
 
 def home_not_served(home: Home, environ: Mapping[str, str] | None = None, spec_dirs: list | None = None) -> dict[str, list[str]]:

@@ -142,3 +142,26 @@ def test_a_folder_route_writing_into_the_store_folder_is_refused(home):
     with pytest.raises(ConfigError, match="path 'store/erp' .* overlaps the home's own store/ folder"):
         default_registry().create("folder", {"path": "store/erp"}, context)
     assert default_registry().create("folder", {"path": "erp"}, context) is not None
+
+
+def test_two_partners_sharing_one_inbound_folder_are_both_not_served(home):
+    # each would take the other's files: partner.mismatch at best, the wrong partner's mapping at worst
+    profile(home, "channels:\n  drop_folder: {inbound: inbound/shared}\n", "acme")
+    (home.partners_dir / "bolt.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: BOLT}\n"
+                                                 "channels:\n  drop_folder: {inbound: inbound/shared/}\n")
+    problems = not_served(Partners(home))
+    assert set(problems) == {"acme", "bolt"}
+    assert "is also partner bolt's inbound" in problems["acme"][0] and "is also partner acme's inbound" in problems["bolt"][0]
+
+
+def test_an_inbound_folder_that_is_the_partners_own_outbound_is_refused(home):
+    # our 997s would be taken as the partner's files
+    profile(home, "channels:\n  drop_folder: {inbound: edi/acme, outbound: edi/acme}\n")
+    [problem] = not_served(Partners(home))["acme"]
+    assert "is also its own outbound" in problem
+
+
+def test_partners_with_folders_of_their_own_are_served(home):
+    profile(home, "channels:\n  drop_folder: {inbound: inbound/acme}\n", "acme")
+    (home.partners_dir / "bolt.yaml").write_text("identity: {isa_qualifier: ZZ, isa_id: BOLT}\nchannels: {}\n")
+    assert not_served(Partners(home)) == {}
